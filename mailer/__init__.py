@@ -1,0 +1,3 @@
+"""mailer: newsletter as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,137 @@
+"""The command line: parse options, call one library function, print, set the exit code.
+
+``MailerError`` is caught once, in ``main``: ``Error: <message>`` on stderr, exit 1, and the
+traceback only with ``--debug`` or ``MAILER_DEBUG=1``. Anything else is a bug and crashes loudly.
+Library modules are imported inside the commands so ``mailer --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mailer import __version__
+from mailer.errors import MailerError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class _State:
+    def __init__(self, config: Path | None, debug: bool) -> None:
+        self.config = config
+        self.debug = debug
+
+    def settings(self) -> Any:
+        from mailer.config import load_settings
+
+        return load_settings(self.config)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="mailer")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              help="newsletter.toml to use (default: the nearest one above the current folder).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, debug: bool) -> None:
+    """Newsletter as code: Markdown issues in Git → responsive email → your provider.
+
+    Start with `mailer build` (renders issues/ into build/) or `mailer new "Title"`.
+    """
+    ctx.obj = _State(config, debug or os.environ.get("MAILER_DEBUG") == "1")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build"), show_default=True, help="Folder to write the outputs to.")
+@click.pass_obj
+def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
+
+    PATHS are issue files or folders (default: issues/). A bad issue is reported and the others
+    are still built; the exit code is 1 if any failed.
+
+    Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
+    """
+    from mailer.build import build_issues
+
+    settings = state.settings()
+    started = time.perf_counter()
+    built = failed = 0
+    warnings = errors = 0
+    for result in build_issues(list(paths) or [Path("issues")], settings, out_dir):
+        if result.error is not None:
+            failed += 1
+            click.echo(f"Error: {result.error}", err=True)
+            continue
+        assert result.rendered is not None
+        built += 1
+        counts = _count(result.rendered.findings)
+        warnings += counts["warning"]
+        errors += counts["error"]
+        size = len(result.rendered.html.encode("utf-8")) / 1024
+        note = _findings_note(counts)
+        click.echo(f"built {result.source} → {out_dir / result.source.stem}.html "
+                   f"({size:.0f} KB{note})")
+    took = time.perf_counter() - started
+    summary = f"{built} built, {failed} failed in {took:.2f}s"
+    if errors or warnings:
+        summary += f" ({errors} error and {warnings} warning findings; see `mailer check`)"
+    click.echo(summary)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("title", required=False)
+@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("issues"), show_default=True, help="Folder of issues.")
+@click.option("--date", "when", help="Issue date, YYYY-MM-DD (default: the next send day).")
+@click.pass_obj
+def new(state: _State, title: str | None, folder: Path, when: str | None) -> None:
+    """Scaffold the next issue file and print its path.
+
+    Example: mailer new "Spring cleaning"
+    """
+    from mailer.scaffold import new_issue
+
+    path = new_issue(folder, state.settings(), title=title, when=when)
+    click.echo(str(path))
+
+
+def _count(findings: Any) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def _findings_note(counts: dict[str, int]) -> str:
+    parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n]
+    return ", " + ", ".join(parts) if parts else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; a MailerError becomes one line on stderr and exit code 1."""
+    debug = os.environ.get("MAILER_DEBUG") == "1" or "--debug" in (argv or sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="mailer", standalone_mode=False)
+    except MailerError as exc:
+        if debug:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,217 @@
+"""Settings: ``newsletter.toml`` plus the environment, validated once into a frozen value.
+
+Precedence, highest first: command-line flag → environment variable → ``newsletter.toml`` →
+built-in default. Only this module reads the environment or the config file; everything else
+receives a ``Settings``. Secrets (API keys, passwords) are never read from the file.
+
+``newsletter.toml``::
+
+    [newsletter]
+    name = "Research Computing Notes"     # shown in the header and the From name
+    url = "https://example.org/newsletter" # makes relative links absolute; archive links
+    language = "en"                       # <html lang>; "ar", "he", ... switch to dir="rtl"
+    timezone = "America/Toronto"          # the zone `date` and `send_time` are read in
+    send_time = "09:00"                   # the default send time on the issue's date
+    from = "Jane <jane@example.org>"      # the From of .eml files and test sends
+    archive_path = "issues/{slug}/"       # where an issue's web copy lives under `url`
+
+    [theme]
+    accent = "#1a5fb4"                    # links and rules
+    width = 640                           # email body width in px (480–800)
+
+    [provider]
+    name = "buttondown"                   # or MAILER_PROVIDER; picks the unsubscribe merge tag
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailer.errors import ConfigError
+
+CONFIG_NAME = "newsletter.toml"
+
+# The merge tag each provider replaces with the subscriber's own unsubscribe link.
+UNSUBSCRIBE_TAGS = {
+    "buttondown": "{{ unsubscribe_url }}",
+    "mailchimp": "*|UNSUB|*",
+    "listmonk": "{{ UnsubscribeURL }}",
+    "kit": "{{ unsubscribe_url }}",
+}
+RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+
+_KNOWN = {
+    "newsletter": {"name", "url", "language", "timezone", "send_time", "from", "archive_path"},
+    "theme": {"accent", "width"},
+    "provider": {"name"},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the pipeline needs to know about the newsletter itself."""
+
+    name: str = "Newsletter"
+    url: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    send_time: time = time(9, 0)
+    sender: str = "Newsletter <newsletter@example.com>"
+    archive_path: str = "issues/{slug}/"
+    accent: str = "#1a5fb4"
+    width: int = 640
+    provider: str = "buttondown"
+    root: Path | None = None  # the folder holding newsletter.toml; its templates/ override ours
+    config_path: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
+    def unsubscribe_tag(self) -> str:
+        return UNSUBSCRIBE_TAGS.get(self.provider, UNSUBSCRIBE_TAGS["buttondown"])
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        if self.root is None:
+            return ()
+        own = self.root / "templates"
+        return (own,) if own.is_dir() else ()
+
+    def archive_url(self, slug: str) -> str:
+        """The web copy of an issue, or "" when the newsletter has no `url`."""
+        if not self.url:
+            return ""
+        return self.url.rstrip("/") + "/" + self.archive_path.format(slug=slug).lstrip("/")
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest newsletter.toml in `start` or a folder above it."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    config: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build Settings from an explicit config file, else MAILER_CONFIG, else the nearest one."""
+    env = os.environ if env is None else env
+    if config is None and env.get("MAILER_CONFIG"):
+        config = Path(env["MAILER_CONFIG"])
+    if config is None:
+        config = find_config((cwd or Path.cwd()).resolve())
+    values: dict[str, Any] = {}
+    if config is not None:
+        values = _read_config(config)
+        values["root"] = config.resolve().parent
+        values["config_path"] = config
+    if env.get("MAILER_PROVIDER"):
+        values["provider"] = env["MAILER_PROVIDER"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """A copy of `settings` with some fields changed, validated again."""
+    changed = replace(settings, **changes)
+    _validate(changed)
+    return changed
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file ({exc})", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for section, table in data.items():
+        if section not in _KNOWN:
+            extra[section] = table  # other tools' and later features' sections are kept
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table", source=str(path))
+        for key, value in table.items():
+            if key not in _KNOWN[section]:
+                known = ", ".join(sorted(_KNOWN[section]))
+                raise ConfigError(f"unknown key {section}.{key} (known: {known})", source=str(path))
+            values[_field_name(section, key)] = _coerce(section, key, value, path)
+    values["extra"] = extra
+    return values
+
+
+def _field_name(section: str, key: str) -> str:
+    if section == "provider":
+        return "provider"
+    return {"from": "sender"}.get(key, key)
+
+
+def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
+    if key == "send_time":
+        if isinstance(value, time):
+            return value
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value))
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ConfigError(f'newsletter.send_time must be "HH:MM", not {value!r}', source=str(path))
+        return time(int(match[1]), int(match[2]))
+    if key == "width":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"theme.width must be a whole number of pixels, not {value!r}",
+                              source=str(path))
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{section}.{key} must be a string, not {value!r}", source=str(path))
+    return value
+
+
+def _validate(settings: Settings) -> None:
+    source = str(settings.config_path) if settings.config_path else None
+    try:
+        settings.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown timezone {settings.timezone!r} (use an IANA name like \"Europe/Berlin\")",
+            source=source,
+        ) from None
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        raise ConfigError(f"newsletter.url must start with http:// or https://, not {settings.url!r}",
+                          source=source)
+    if not HEX_COLOR.match(settings.accent):
+        raise ConfigError(f'theme.accent must be a hex colour like "#1a5fb4", not {settings.accent!r}',
+                          source=source)
+    if not 480 <= settings.width <= 800:
+        raise ConfigError(f"theme.width must be between 480 and 800, not {settings.width}",
+                          source=source)
+    if settings.provider not in UNSUBSCRIBE_TAGS:
+        known = ", ".join(sorted(UNSUBSCRIBE_TAGS))
+        raise ConfigError(f"unknown provider {settings.provider!r} (known: {known})", source=source)
+    if "{slug}" not in settings.archive_path:
+        raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)

@@ -1,0 +1,89 @@
+"""The one exception tree of mailer.
+
+Every error a user can cause is a ``MailerError``; the CLI catches it once and prints
+``Error: <message>`` (exit 1). Anything else is a bug and crashes loudly.
+
+::
+
+    MailerError
+    ├── ConfigError        missing/invalid setting; names the key or env var to set
+    ├── IssueError         path + line + what is wrong in front matter or body
+    ├── TemplateError      template + line (from Jinja) or the MJML compiler's message
+    ├── OutputError        an output file or folder that cannot be written
+    └── LintFailed         carries the findings that failed the gate
+
+Errors hold fields and format themselves in ``__str__`` so every caller gets the same wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailer.lint import Finding
+
+
+class MailerError(Exception):
+    """Base class: something the user can fix."""
+
+
+class ConfigError(MailerError):
+    """A setting is missing or invalid."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}" if self.source else self.message
+
+
+class IssueError(MailerError):
+    """An issue file cannot be read or rendered: ``path:line: message``."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class TemplateError(MailerError):
+    """A template fails to load, render or compile."""
+
+    def __init__(self, template: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.template = template
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.template}:{self.line}" if self.line else self.template
+        return f"{where}: {self.message}"
+
+
+class OutputError(MailerError):
+    """An output cannot be written."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class LintFailed(MailerError):
+    """The quality gate failed; carries the findings that failed it."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__(f"{len(findings)} finding(s) failed the check")
+        self.findings = tuple(findings)

@@ -1,0 +1,240 @@
+"""Markdown → events (one parse) → HTML fragment.
+
+pyromark (pulldown-cmark) parses the body once, with source offsets; the same event tuple feeds
+this HTML writer, the plain-text writer (``plaintext.py``) and the lint rules (which turn offsets
+into file lines). The HTML written here is not yet safe: raw HTML from the issue passes through
+and ``sanitize.py`` cleans the whole fragment afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import pyromark
+
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_TASKLISTS
+)
+_PARSER = pyromark.Markdown(options=_OPTIONS)
+
+Event = Any  # pyromark yields str | dict[str, Any]; the shape is documented by pulldown-cmark
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed body: events with their byte range in the body, and the body's first file line."""
+
+    source: str
+    events: tuple[tuple[Event, dict[str, int]], ...]  # (event, {"start": byte, "end": byte})
+    first_line: int
+
+    def line_at(self, span: dict[str, int]) -> int:
+        """The file line where an event's byte range starts."""
+        return self.source.encode("utf-8").count(b"\n", 0, span["start"]) + self.first_line
+
+
+def parse_markdown(body: str, first_line: int = 1) -> Document:
+    """Parse a Markdown body (CommonMark + tables, strikethrough, footnotes, task lists)."""
+    return Document(body, tuple(_PARSER.events_with_range(body, merge_text=True)), first_line)
+
+
+def slugify(text: str) -> str:
+    """A heading's anchor id, GitHub style: lower case, words joined by '-'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\- ]", "", text).strip()
+    return re.sub(r"[\s]+", "-", text) or "section"
+
+
+def link_href(link: dict[str, Any]) -> str:
+    dest = str(link["dest_url"])
+    if link.get("link_type") == "Email" and not dest.startswith("mailto:"):
+        return "mailto:" + dest
+    return dest
+
+
+class _HtmlWriter:
+    """Writes HTML for a stream of events; headings get ids, footnotes get numbers."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.image_depth = 0
+        self.alt: list[str] = []
+        self.heading_at = -1
+        self.heading_text: list[str] = []
+        self.ids: dict[str, int] = {}
+        self.aligns: tuple[str, ...] = ()
+        self.cell = 0
+        self.in_head = False
+        self.footnotes: dict[str, int] = {}
+        self.image: dict[str, Any] = {}
+
+    def write(self, events: tuple[tuple[Event, dict[str, int]], ...]) -> str:
+        out = self.out
+        for event, _ in events:
+            if type(event) is str:
+                self.simple(event)
+                continue
+            ((kind, value),) = event.items()
+            if kind == "Text":
+                if self.image_depth:
+                    self.alt.append(value)
+                    continue
+                if self.heading_at >= 0:
+                    self.heading_text.append(value)
+                out.append(escape(value, False))
+            elif kind == "Start":
+                self.start(value)
+            elif kind == "End":
+                self.end(value)
+            else:
+                self.other(kind, value)
+        return "".join(out)
+
+    def simple(self, event: str) -> None:
+        if event == "SoftBreak":
+            (self.alt if self.image_depth else self.out).append(" " if self.image_depth else "\n")
+        elif event == "HardBreak":
+            self.out.append("<br>\n")
+        elif event == "Rule":
+            self.out.append("<hr>\n")
+
+    def other(self, kind: str, value: Any) -> None:
+        out = self.out
+        if kind in ("Code", "InlineMath", "DisplayMath"):
+            if self.image_depth:
+                self.alt.append(value)
+                return
+            if self.heading_at >= 0:
+                self.heading_text.append(value)
+            out.append(f"<code>{escape(value, False)}</code>")
+        elif kind in ("Html", "InlineHtml"):
+            if not self.image_depth:
+                out.append(value)
+        elif kind == "FootnoteReference":
+            number, anchor = self._footnote(value)
+            out.append(f'<sup class="footnote-ref"><a href="#{anchor}">{number}</a></sup>')
+        elif kind == "TaskListMarker":
+            out.append("☑ " if value else "☐ ")
+
+    def _unique_id(self, base: str) -> str:
+        count = self.ids.get(base, 0)
+        self.ids[base] = count + 1
+        return base if count == 0 else f"{base}-{count}"
+
+    def _footnote(self, label: str) -> tuple[int, str]:
+        number = self.footnotes.setdefault(label, len(self.footnotes) + 1)
+        return number, "fn-" + slugify(label)
+
+    def start(self, tag: Any) -> None:
+        out = self.out
+        if isinstance(tag, str):
+            simple = _SIMPLE_START.get(tag)
+            if simple is not None:
+                out.append(simple)
+            elif tag == "TableHead":
+                self.in_head, self.cell = True, 0
+                out.append("<thead><tr>")
+            elif tag == "TableRow":
+                self.cell = 0
+                out.append("<tr>")
+            elif tag == "TableCell":
+                cell = "th" if self.in_head else "td"
+                align = self.aligns[self.cell] if self.cell < len(self.aligns) else "None"
+                attr = f' align="{align.lower()}"' if align != "None" else ""
+                out.append(f"<{cell}{attr}>")
+            return
+        kind, value = next(iter(tag.items()))
+        if kind == "Heading":
+            self.heading_at = len(out)
+            self.heading_text = []
+            out.append("")  # the opening tag, filled in once the text (and so the id) is known
+        elif kind == "List":
+            out.append("<ul>\n" if value is None else
+                       ("<ol>\n" if value == 1 else f'<ol start="{int(value)}">\n'))
+        elif kind == "BlockQuote":
+            out.append("<blockquote>\n")
+        elif kind == "CodeBlock":
+            info = value.get("Fenced", "").split() if isinstance(value, dict) else []
+            lang = info[0] if info else ""
+            cls = f' class="language-{escape(lang)}"' if lang else ""
+            out.append(f"<pre><code{cls}>")
+        elif kind == "Link":
+            href = escape(link_href(value))
+            title = f' title="{escape(value["title"])}"' if value.get("title") else ""
+            if self.image_depth:
+                return
+            out.append(f'<a href="{href}"{title}>')
+        elif kind == "Image":
+            self.image_depth += 1
+            if self.image_depth == 1:
+                self.alt = []
+                self.image = value
+        elif kind == "Table":
+            self.aligns = tuple(value)
+            out.append("<table>\n")
+        elif kind == "FootnoteDefinition":
+            number, anchor = self._footnote(value)
+            out.append(f'<div class="footnote" id="{anchor}"><sup>{number}</sup>\n')
+
+    def end(self, tag: Any) -> None:
+        out = self.out
+        if isinstance(tag, dict):
+            kind, value = next(iter(tag.items()))
+            if kind == "Heading":
+                level = value[1]
+                text = "".join(self.heading_text)
+                out[self.heading_at] = f'<h{level} id="{escape(self._unique_id(slugify(text)))}">'
+                out.append(f"</h{level}>\n")
+                self.heading_at = -1
+            elif kind == "List":
+                out.append("</ol>\n" if value else "</ul>\n")
+            elif kind == "BlockQuote":
+                out.append("</blockquote>\n")
+            return
+        if tag == "Image":
+            self.image_depth -= 1
+            if self.image_depth == 0:
+                image = self.image
+                alt = escape("".join(self.alt))
+                title = f' title="{escape(image["title"])}"' if image.get("title") else ""
+                self.out.append(f'<img src="{escape(image["dest_url"])}" alt="{alt}"{title}>')
+            return
+        if self.image_depth:
+            return
+        simple = _SIMPLE_END.get(tag)
+        if simple is not None:
+            out.append(simple)
+        elif tag == "TableHead":
+            self.in_head = False
+            out.append("</tr></thead>\n<tbody>\n")
+        elif tag == "TableCell":
+            out.append("</th>" if self.in_head else "</td>")
+            self.cell += 1
+        elif tag == "Table":
+            out.append("</tbody></table>\n")
+
+
+_SIMPLE_START = {
+    "Paragraph": "<p>", "Item": "<li>", "Emphasis": "<em>", "Strong": "<strong>",
+    "Strikethrough": "<del>", "Superscript": "<sup>", "Subscript": "<sub>", "HtmlBlock": "",
+    "DefinitionList": "<dl>", "DefinitionListTitle": "<dt>", "DefinitionListDefinition": "<dd>",
+}
+_SIMPLE_END = {
+    "Paragraph": "</p>\n", "Item": "</li>\n", "Emphasis": "</em>", "Strong": "</strong>",
+    "Strikethrough": "</del>", "Superscript": "</sup>", "Subscript": "</sub>", "HtmlBlock": "",
+    "CodeBlock": "</code></pre>\n", "Link": "</a>", "TableRow": "</tr>\n",
+    "FootnoteDefinition": "</div>\n", "DefinitionList": "</dl>\n", "DefinitionListTitle": "</dt>\n",
+    "DefinitionListDefinition": "</dd>\n",
+}
+
+
+def markdown_to_html(doc: Document) -> str:
+    """The HTML fragment for a parsed body (raw HTML included, unsanitized)."""
+    return _HtmlWriter().write(doc.events)

@@ -1,0 +1,88 @@
+"""Build outputs on disk: <name>.html, .txt, .json (the report) and .eml, written atomically.
+
+Every file of an issue is written to a temporary name first and renamed into place only when
+all of them were written, so a failed build never leaves a partial or half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from mailer.config import Settings
+from mailer.errors import OutputError
+from mailer.lint import GMAIL_CLIP_BYTES
+from mailer.message import build_message, content_hash
+from mailer.render import Rendered
+
+SUFFIXES = (".html", ".txt", ".json", ".eml")
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
+def report(rendered: Rendered) -> dict[str, Any]:
+    """The machine-readable summary of one rendered issue (the .json file)."""
+    issue = rendered.issue
+    html_bytes = len(rendered.html.encode("utf-8"))
+    return {
+        "source": str(issue.path),
+        "slug": issue.slug,
+        "subject": rendered.subject,
+        "preheader": rendered.preheader,
+        "date": issue.date.isoformat(),
+        "send_at": issue.send_at.isoformat(),
+        "send_at_utc": issue.send_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "draft": issue.draft,
+        "content_hash": content_hash(rendered),
+        "bytes": {"html": html_bytes, "text": len(rendered.text.encode("utf-8"))},
+        "gmail_clip": {"limit_bytes": GMAIL_CLIP_BYTES, "clipped": html_bytes > GMAIL_CLIP_BYTES},
+        "render_ms": round(rendered.render_ms, 3),
+        "findings": [f.as_dict() for f in rendered.findings],
+    }
+
+
+def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list[Path]:
+    """Write all four files for one issue, or none of them."""
+    name = rendered.issue.name
+    contents = {
+        ".html": rendered.html.encode("utf-8"),
+        ".txt": rendered.text.encode("utf-8"),
+        ".json": (json.dumps(report(rendered), indent=2, ensure_ascii=False) + "\n").encode(),
+        ".eml": build_message(rendered, settings),
+    }
+    make_dir(out_dir)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for suffix, data in contents.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}", suffix=suffix + ".tmp", dir=out_dir)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
+            staged.append((tmp, out_dir / f"{name}{suffix}"))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(out_dir, f"cannot write ({exc.strerror or exc})") from None
+    return [final for _, final in staged]
+
+
+def make_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out_dir, f"cannot create the output folder ({exc.strerror or exc})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise OutputError(out_dir, "the output folder is not writable")

@@ -1,0 +1,518 @@
+"""The text/plain part, written from the same Markdown events as the HTML (not scraped from it).
+
+What a reader of the text part gets: headings underlined (``===`` for level 1, ``---`` for
+level 2, ``### `` before smaller ones), lists with bullets or numbers and indentation, quotes as
+``> ``, code verbatim and indented, tables as aligned columns (or one record per row when too
+wide), links and images as numbered references listed at the end of each section, footnotes as
+``[^n]``. Lines are wrapped at 78 columns; a URL is never broken. Raw HTML in the issue is read
+for its text, links and images; what the sanitizer removes from the HTML is skipped here too.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+from mailer.markdown import Document, link_href
+from mailer.sanitize import REMOVED_WITH_CONTENT
+
+WIDTH = 78
+HARD_BREAK = "\x00"
+# runs of ASCII white space (not the non-breaking space, which must hold words together)
+_SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
+# East Asian wide characters: a line may break between any two of them
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+                   r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+# a wide character with the closing punctuation that must not start a line, a word, or a space
+_TOKENS = re.compile(r"(?:" + _WIDE.pattern + r")[，。、；：？！）」』》〉】,.;:?!)]*|[^ ]+?(?=$| |"
+                     + _WIDE.pattern + r")| ")
+_HTML_BLOCKS = {
+    "p", "div", "li", "tr", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4",
+    "h5", "h6", "section", "article", "header", "footer", "figure", "figcaption", "dl", "dt",
+    "dd", "center", "details", "summary", "hr",
+}
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap at spaces: non-breaking spaces hold, long words (URLs) stay whole.
+
+    Text with wide (CJK) characters, which has no spaces between words, may also break between
+    those characters, and each counts two columns, as a terminal or mail client shows it.
+    """
+    lines: list[str] = []
+    for paragraph in text.split(HARD_BREAK):
+        flat = _collapse(paragraph)
+        if _has_wide(flat):
+            lines.extend(_wrap_wide(flat, width))
+        elif len(flat) <= width:
+            lines.append(flat)
+        else:
+            start, end = 0, len(flat)
+            while end - start > width:
+                # the longest run of at most `width` that ends at a space, else one long word
+                cut = flat.rfind(" ", start, start + width + 1)
+                if cut <= start:
+                    cut = flat.find(" ", start + width)
+                    if cut == -1:
+                        break
+                lines.append(flat[start:cut])
+                start = cut + 1
+            lines.append(flat[start:])
+    return lines
+
+
+def _wrap_wide(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(text):
+        size = sum(2 if _WIDE.match(ch) else 1 for ch in token)
+        if token == " ":
+            if line and used < width:
+                line, used = line + " ", used + 1
+            continue
+        if used + size > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + token, used + size
+    lines.append(line.rstrip())
+    return lines
+
+
+def _collapse(text: str) -> str:
+    """Runs of white space → one space; a non-breaking space is not white space here."""
+    if "\xa0" not in text and "\u202f" not in text:
+        return " ".join(text.split())  # str.split() is fastest, but would split at a nbsp
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = _SPACES.sub(" ", text)
+    return " ".join(filter(None, text.split(" ")))
+
+
+def _has_wide(text: str) -> bool:
+    return not text.isascii() and max(text) >= "\u1100" and _WIDE.search(text) is not None
+
+
+@dataclass
+class _Container:
+    first: str  # prefix of the first line written inside it
+    rest: str  # prefix of every later line
+    used: bool = False
+
+
+class _HtmlReader(html.parser.HTMLParser):
+    """Feeds raw HTML from the issue into the text writer."""
+
+    def __init__(self, writer: _TextWriter) -> None:
+        super().__init__(convert_charrefs=True)
+        self.writer = writer
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        w, a = self.writer, dict(attrs)
+        if tag in REMOVED_WITH_CONTENT:
+            w.skipping += 1
+        elif tag == "a" and a.get("href"):
+            w.start_link(a["href"] or "", "Html")
+        elif tag == "a":
+            w.links.append(None)
+        elif tag == "img":
+            w.image(a.get("src") or "", a.get("alt") or "")
+        elif tag == "br":
+            w.inline.append(HARD_BREAK)
+        elif tag in ("td", "th"):
+            if w.html_cells:
+                w.inline.append(" | ")
+            w.html_cells += 1
+        elif tag == "tr":
+            w.flush(block=False)
+            w.html_cells = 0
+        elif tag in _HTML_BLOCKS:
+            w.flush()
+            if tag == "li":
+                w.inline.append("- ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in REMOVED_WITH_CONTENT:
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        w = self.writer
+        if tag in REMOVED_WITH_CONTENT:
+            w.skipping = max(0, w.skipping - 1)
+        elif tag == "a":
+            w.end_link()
+        elif tag == "tr":
+            w.flush(block=False)
+        elif tag in _HTML_BLOCKS:
+            w.flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self.writer.skipping:
+            self.writer.inline.append(_SPACES.sub(" ", data))
+
+
+class _TextWriter:
+    def __init__(self, base_url: str, width: int) -> None:
+        self.base = base_url.rstrip("/") + "/" if base_url else ""
+        self.width = width
+        self.lines: list[str] = []
+        self.blank = False  # a blank line is due before the next block
+        self.inline: list[str] = []
+        self.stack: list[_Container] = []
+        self.lists: list[int | None] = []
+        self.links: list[tuple[str, int, str] | None] = []
+        self.numbers: dict[str, int] = {}
+        self.section: list[int] = []
+        self.urls: list[str] = []
+        self.skipping = 0
+        self.html_cells = 0  # cells seen in the current raw-HTML table row
+        self.image_depth = 0
+        self.alt: list[str] = []
+        self.heading: int = 0
+        self.table: list[list[str]] | None = None
+        self.html: _HtmlReader | None = None
+        self.footnotes: dict[str, int] = {}
+
+    # -- output -------------------------------------------------------------------------------
+
+    def _prefixes(self) -> tuple[str, str]:
+        first = rest = ""
+        for box in self.stack:
+            first += box.rest if box.used else box.first
+            rest += box.rest
+        return first, rest
+
+    def emit(self, lines: list[str]) -> None:
+        """Write block lines under the current containers' prefixes."""
+        if not lines:
+            return
+        out = self.lines
+        if not self.stack:  # the common case: top level, no prefixes
+            if self.blank and out:
+                out.append("")
+            self.blank = False
+            out.extend(lines)
+            return
+        first, rest = self._prefixes()
+        if self.blank and out:
+            # the separating line belongs to the containers already open, not one just opened
+            out.append("".join(box.rest for box in self.stack if box.used).rstrip())
+        self.blank = False
+        out.append((first + lines[0]).rstrip())
+        out.extend((rest + line).rstrip() for line in lines[1:])
+        for box in self.stack:
+            box.used = True
+
+    def flush(self, *, block: bool = True) -> None:
+        """Wrap and write the pending inline text as one paragraph."""
+        if not self.inline:
+            return
+        text = "".join(self.inline).strip(" ")
+        self.inline = []
+        if not text.strip(" " + HARD_BREAK):
+            return
+        first, _ = self._prefixes()
+        self.emit(wrap(text, max(20, self.width - len(first))))
+        if block:
+            self.blank = True
+
+    def references(self) -> None:
+        """List the links of the section that just ended."""
+        if self.section:
+            width = len(str(self.section[-1]))
+            self.blank = True
+            lines: list[str] = []
+            for n in self.section:
+                marker, url = f"[{n}]".ljust(width + 2), self.urls[n - 1]
+                if len(marker) + 1 + len(url) <= self.width:
+                    lines.append(f"{marker} {url}")
+                else:  # the URL alone on its own line, where no client will wrap it
+                    lines.extend((marker, "    " + url))
+            self.emit(lines)
+            self.blank = True
+            self.section = []
+
+    # -- links and images ---------------------------------------------------------------------
+
+    def absolute(self, url: str) -> str:
+        if self.base and "://" not in url and not url.startswith(("mailto:", "tel:", "#", "{")):
+            return urljoin(self.base, url)
+        return url
+
+    def reference(self, url: str) -> str:
+        url = self.absolute(url)
+        number = self.numbers.get(url)
+        if number is None:
+            self.urls.append(url)
+            number = self.numbers[url] = len(self.urls)
+        if number not in self.section:
+            self.section.append(number)
+        return f"[{number}]"
+
+    def start_link(self, href: str, kind: str) -> None:
+        self.links.append((href, len(self.inline), kind))
+
+    def end_link(self) -> None:
+        if not self.links:
+            return
+        link = self.links.pop()
+        if link is None:
+            return
+        href, start, kind = link
+        label = "".join(self.inline[start:]).strip()
+        shown = href.removeprefix("mailto:")
+        if href.startswith("#") or not href:
+            return
+        if kind in ("Autolink", "Email") or label.rstrip("/") in (shown.rstrip("/"), ""):
+            if not label:
+                self.inline.append(shown)
+            return
+        self.inline.append(" " + self.reference(href))
+
+    def image(self, src: str, alt: str) -> None:
+        label = f"[Image: {alt.strip()}]" if alt.strip() else "[Image]"
+        self.inline.append(label + (" " + self.reference(src) if src else ""))
+
+    # -- events -------------------------------------------------------------------------------
+
+    def write(self, doc: Document) -> str:
+        inline = self.inline
+        for event, _ in doc.events:
+            if type(event) is str:
+                self.simple(event)
+                continue
+            ((kind, value),) = event.items()
+            if kind == "Text":
+                # the hot path: ordinary text, outside images, code blocks and removed HTML
+                if not (self.skipping or self.image_depth or self.code is not None):
+                    if inline is not self.inline:
+                        inline = self.inline
+                    inline.append(value)
+                else:
+                    self.literal(value)
+            elif kind == "Start":
+                self.start(value)
+            elif kind == "End":
+                self.end(value)
+            else:
+                self.other(kind, value)
+        self.flush()
+        self.references()
+        return "\n".join(self.lines).strip("\n") + "\n"
+
+    def literal(self, text: str) -> None:
+        if self.skipping:
+            return
+        if self.image_depth:
+            self.alt.append(text)
+        elif self.code is not None:
+            self.code.append(text)
+        else:
+            self.inline.append(text)
+
+    def simple(self, event: str) -> None:
+        if event == "SoftBreak":
+            (self.alt if self.image_depth else self.inline).append(" ")
+        elif event == "HardBreak":
+            self.inline.append(HARD_BREAK)
+        elif event == "Rule":
+            self.flush()
+            self.emit(["* * *"])
+            self.blank = True
+
+    def other(self, kind: str, value: Any) -> None:
+        if kind in ("Code", "InlineMath", "DisplayMath"):
+            if self.image_depth:
+                self.alt.append(value)
+            elif not self.skipping:
+                self.inline.append(f"`{value}`")
+        elif kind in ("Html", "InlineHtml"):
+            if self.image_depth:
+                return
+            if kind == "Html" and self.html is not None:
+                self.html.feed(value)
+            else:
+                reader = _HtmlReader(self)
+                reader.feed(value)
+                reader.close()
+        elif kind == "FootnoteReference":
+            self.inline.append(f"[^{self._footnote(value)}]")
+        elif kind == "TaskListMarker":
+            self.inline.append("[x] " if value else "[ ] ")
+
+    code: list[str] | None = None
+
+    def _footnote(self, label: str) -> int:
+        return self.footnotes.setdefault(label, len(self.footnotes) + 1)
+
+    def start(self, tag: Any) -> None:
+        if isinstance(tag, str):
+            if tag == "Emphasis":
+                self.inline.append("_")
+            elif tag == "Strong":
+                self.inline.append("*")
+            elif tag == "Strikethrough":
+                self.inline.append("~~")
+            elif tag == "Item":
+                self.flush(block=False)
+                kind = self.lists[-1] if self.lists else None
+                bullet = "- " if kind is None else f"{kind}. "
+                if kind is not None:
+                    self.lists[-1] = kind + 1
+                self.stack.append(_Container(bullet, " " * len(bullet)))
+            elif tag == "HtmlBlock":
+                self.flush()
+                self.html = _HtmlReader(self)
+            elif tag == "TableHead" or tag == "TableRow":
+                if self.table is not None:
+                    self.table.append([])
+            elif tag == "TableCell":
+                self.flush(block=False)
+            return
+        kind, value = next(iter(tag.items()))
+        if kind == "Heading":
+            self.flush()
+            self.heading = int(value["level"][1])
+            if self.heading <= 2 and not self.stack:
+                self.references()
+        elif kind == "List":
+            self.flush(block=False)
+            self.lists.append(None if value is None else int(value))
+        elif kind == "BlockQuote":
+            self.flush()
+            self.stack.append(_Container("> ", "> "))
+        elif kind == "CodeBlock":
+            self.flush()
+            self.code = []
+        elif kind == "Link":
+            if not self.image_depth:
+                self.start_link(link_href(value), value.get("link_type", ""))
+        elif kind == "Image":
+            self.image_depth += 1
+            if self.image_depth == 1:
+                self.alt = []
+                self.image_src = str(value["dest_url"])
+        elif kind == "Table":
+            self.flush()
+            self.table = []
+        elif kind == "FootnoteDefinition":
+            self.flush()
+            label = f"[^{self._footnote(value)}]: "
+            self.stack.append(_Container(label, " " * 4))
+
+    image_src = ""
+
+    def end(self, tag: Any) -> None:
+        if isinstance(tag, dict):
+            kind, value = next(iter(tag.items()))
+            if kind == "Heading":
+                self._heading()
+            elif kind == "List":
+                self.flush(block=False)
+                self.lists.pop()
+                self.blank = True
+            elif kind == "BlockQuote":
+                self.flush()
+                self.stack.pop()
+                self.blank = True
+            return
+        if tag == "Image":
+            self.image_depth -= 1
+            if self.image_depth == 0:
+                self.image(self.image_src, "".join(self.alt))
+        elif self.image_depth:
+            return
+        elif tag == "Paragraph":
+            self.flush()
+        elif tag == "Emphasis":
+            self.inline.append("_")
+        elif tag == "Strong":
+            self.inline.append("*")
+        elif tag == "Strikethrough":
+            self.inline.append("~~")
+        elif tag == "Link":
+            self.end_link()
+        elif tag == "Item":
+            self.flush(block=False)
+            self.stack.pop()
+        elif tag == "CodeBlock":
+            self._code_block()
+        elif tag == "HtmlBlock":
+            if self.html is not None:
+                self.html.close()
+            self.html = None
+            self.flush()
+        elif tag == "FootnoteDefinition":
+            self.flush()
+            self.stack.pop()
+        elif tag == "TableCell":
+            if self.table is not None:
+                cell = "".join(self.inline).replace(HARD_BREAK, " ")
+                self.table[-1].append(" ".join(cell.split()))
+            self.inline = []
+        elif tag == "Table":
+            self._table()
+
+    def _heading(self) -> None:
+        text = " ".join("".join(self.inline).replace(HARD_BREAK, " ").split())
+        self.inline = []
+        first, _ = self._prefixes()
+        width = max(20, self.width - len(first))
+        if self.heading <= 2:
+            lines = wrap(text, width)
+            rule = "=" if self.heading == 1 else "-"
+            lines.append(rule * min(width, max(len(line) for line in lines)))
+        else:
+            lines = wrap("#" * self.heading + " " + text, width)
+        self.emit(lines)
+        self.blank = True
+
+    def _code_block(self) -> None:
+        code = "".join(self.code or []).rstrip("\n")
+        self.code = None
+        first, _ = self._prefixes()
+        width = max(20, self.width - len(first) - 4)
+        lines: list[str] = []
+        for line in code.split("\n"):
+            line = line.rstrip()
+            if len(line) <= width:
+                lines.append("    " + line)
+                continue
+            # too long for a mail client: wrap at spaces, continuation indented under the code
+            indent = line[: len(line) - len(line.lstrip())]
+            parts = wrap(line, width - len(indent) - 2)
+            lines.append("    " + parts[0] if line.startswith(parts[0]) else "    " + indent + parts[0])
+            lines.extend("    " + indent + "  " + part for part in parts[1:])
+        self.emit(lines)
+        self.blank = True
+
+    def _table(self) -> None:
+        rows = [row for row in (self.table or []) if row]
+        self.table = None
+        if not rows:
+            return
+        first, _ = self._prefixes()
+        width = self.width - len(first)
+        columns = max(len(row) for row in rows)
+        rows = [row + [""] * (columns - len(row)) for row in rows]
+        widths = [max(len(row[c]) for row in rows) for c in range(columns)]
+        if sum(widths) + 3 * (columns - 1) <= width:
+            lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                     for row in rows]
+            lines.insert(1, "-+-".join("-" * w for w in widths))
+            self.emit(lines)
+        else:  # too wide to align: one record per row, "Header: value"
+            head = rows[0]
+            for row in rows[1:]:
+                record: list[str] = []
+                for name, cell in zip(head, row, strict=True):
+                    record.extend(wrap(f"{name}: {cell}" if name else cell, width))
+                self.emit(record)
+                self.blank = True
+        self.blank = True
+
+
+def markdown_to_text(doc: Document, base_url: str = "", width: int = WIDTH) -> str:
+    """The plain-text rendering of a parsed body."""
+    return _TextWriter(base_url, width).write(doc)

@@ -1,0 +1,96 @@
+"""Make the body's HTML safe and useful in email: an allow-list sanitizer (nh3, i.e. ammonia).
+
+What an editor's raw HTML may contain is decided here, once: content tags, tables and images
+survive; scripts, frames, media, forms and body ``<style>`` are removed with their content;
+``on*=`` handlers and ``javascript:`` URLs never survive (they are not on the allow-list).
+ammonia parses like a browser (html5ever), so malformed HTML (unclosed tags, a stray ``<``) is
+repaired rather than passed on to break the email. With a ``url`` setting, relative links and
+images are made absolute; in-page ``#anchors`` and provider merge tags are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urljoin
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "center", "cite", "code",
+    "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption",
+    "figure", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u",
+    "ul", "var", "wbr",
+}
+# Removed together with everything inside them: what they hold is code or a player, not text.
+REMOVED_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "video", "audio", "form", "noscript",
+    "template", "svg", "math", "canvas", "select", "textarea", "applet", "frameset", "title",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir", "class", "style", "align"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "valign", "width"},
+    "th": {"colspan", "rowspan", "valign", "width", "scope"},
+    "table": {"width", "cellpadding", "cellspacing", "border"},
+    "col": {"span", "width"},
+    "font": {"color", "face", "size"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+# Presentational CSS only; position, behaviour and anything that can load a URL are dropped.
+ALLOWED_STYLES = {
+    "background-color", "border", "border-bottom", "border-collapse", "border-color",
+    "border-left", "border-radius", "border-right", "border-spacing", "border-style", "border-top",
+    "border-width", "color", "display", "float", "font", "font-family", "font-size", "font-style",
+    "font-variant", "font-weight", "height", "letter-spacing", "line-height", "list-style-type",
+    "margin", "margin-bottom", "margin-left", "margin-right", "margin-top", "max-height",
+    "max-width", "min-height", "min-width", "padding", "padding-bottom", "padding-left",
+    "padding-right", "padding-top", "text-align", "text-decoration", "text-indent",
+    "text-transform", "vertical-align", "white-space", "width", "word-break",
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_MERGE_TAG = re.compile(r"\{\{|\{%|\*\|")
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+
+
+def _url_filter(base: str):  # type: ignore[no-untyped-def]
+    def keep(tag: str, attr: str, value: str) -> str | None:
+        if attr not in ("href", "src") or not value:
+            return value
+        if value.startswith("#") or _MERGE_TAG.search(value):
+            return value
+        if base and "://" not in value and not value.startswith(("mailto:", "tel:")):
+            return urljoin(base, value)
+        return value
+
+    return keep
+
+
+@lru_cache(maxsize=8)
+def _cleaner(base: str) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        clean_content_tags=REMOVED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=ALLOWED_STYLES,
+        # the filter is a Python call per attribute: only pay for it when there is a base URL
+        attribute_filter=_url_filter(base) if base else None,
+    )
+
+
+def sanitize_html(fragment: str, base_url: str = "") -> str:
+    """The fragment with only allowed markup; every <img> has an alt (empty when none given)."""
+    base = base_url.rstrip("/") + "/" if base_url else ""
+    clean = _cleaner(base).clean(fragment)
+    # ammonia serializes canonically (lower-case tags, quoted attributes), so this is exact
+    return _IMG_WITHOUT_ALT.sub('<img alt=""', clean)
