@@ -34,8 +34,11 @@ class _State:
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="mailer")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
-              help="newsletter.toml to use (default: the nearest one above the current folder).")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="newsletter.toml to use (default: the nearest one above the current folder).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, debug: bool) -> None:
@@ -48,8 +51,15 @@ def cli(ctx: click.Context, config: Path | None, debug: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build"), show_default=True, help="Folder to write the outputs to.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build"),
+    show_default=True,
+    help="Folder to write the outputs to.",
+)
 @click.pass_obj
 def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
     """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
@@ -70,15 +80,15 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
             failed += 1
             click.echo(f"Error: {result.error}", err=True)
             continue
-        assert result.rendered is not None
         built += 1
-        counts = _count(result.rendered.findings)
+        counts = _count(result.findings)
         warnings += counts["warning"]
         errors += counts["error"]
-        size = len(result.rendered.html.encode("utf-8")) / 1024
         note = _findings_note(counts)
-        click.echo(f"built {result.source} → {out_dir / result.source.stem}.html "
-                   f"({size:.0f} KB{note})")
+        click.echo(
+            f"built {result.source} → {out_dir / result.source.stem}.html "
+            f"({result.html_bytes / 1024:.0f} KB{note})"
+        )
     took = time.perf_counter() - started
     summary = f"{built} built, {failed} failed in {took:.2f}s"
     if errors or warnings:
@@ -90,8 +100,14 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
 
 @cli.command()
 @click.argument("title", required=False)
-@click.option("--dir", "folder", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("issues"), show_default=True, help="Folder of issues.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("issues"),
+    show_default=True,
+    help="Folder of issues.",
+)
 @click.option("--date", "when", help="Issue date, YYYY-MM-DD (default: the next send day).")
 @click.pass_obj
 def new(state: _State, title: str | None, folder: Path, when: str | None) -> None:

@@ -180,12 +180,15 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
             return value
         match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value))
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
-            raise ConfigError(f'newsletter.send_time must be "HH:MM", not {value!r}', source=str(path))
+            raise ConfigError(
+                f'newsletter.send_time must be "HH:MM", not {value!r}', source=str(path)
+            )
         return time(int(match[1]), int(match[2]))
     if key == "width":
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"theme.width must be a whole number of pixels, not {value!r}",
-                              source=str(path))
+            raise ConfigError(
+                f"theme.width must be a whole number of pixels, not {value!r}", source=str(path)
+            )
         return value
     if not isinstance(value, str):
         raise ConfigError(f"{section}.{key} must be a string, not {value!r}", source=str(path))
@@ -195,21 +198,26 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
 def _validate(settings: Settings) -> None:
     source = str(settings.config_path) if settings.config_path else None
     try:
-        settings.zone
+        ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"unknown timezone {settings.timezone!r} (use an IANA name like \"Europe/Berlin\")",
+            f'unknown timezone {settings.timezone!r} (use an IANA name like "Europe/Berlin")',
             source=source,
         ) from None
     if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
-        raise ConfigError(f"newsletter.url must start with http:// or https://, not {settings.url!r}",
-                          source=source)
+        raise ConfigError(
+            f"newsletter.url must start with http:// or https://, not {settings.url!r}",
+            source=source,
+        )
     if not HEX_COLOR.match(settings.accent):
-        raise ConfigError(f'theme.accent must be a hex colour like "#1a5fb4", not {settings.accent!r}',
-                          source=source)
+        raise ConfigError(
+            f'theme.accent must be a hex colour like "#1a5fb4", not {settings.accent!r}',
+            source=source,
+        )
     if not 480 <= settings.width <= 800:
-        raise ConfigError(f"theme.width must be between 480 and 800, not {settings.width}",
-                          source=source)
+        raise ConfigError(
+            f"theme.width must be between 480 and 800, not {settings.width}", source=source
+        )
     if settings.provider not in UNSUBSCRIBE_TAGS:
         known = ", ".join(sorted(UNSUBSCRIBE_TAGS))
         raise ConfigError(f"unknown provider {settings.provider!r} (known: {known})", source=source)

@@ -28,6 +28,19 @@ if TYPE_CHECKING:
 class MailerError(Exception):
     """Base class: something the user can fix."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # our errors take keyword fields; pickle (for build's worker processes) keeps them all
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[MailerError], args: tuple[object, ...], state: dict[str, object]
+) -> MailerError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(MailerError):
     """A setting is missing or invalid."""

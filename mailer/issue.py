@@ -30,15 +30,30 @@ from mailer.errors import IssueError
 
 ISSUE_SUFFIXES = (".md", ".markdown")
 KNOWN_KEYS = (
-    "title", "subtitle", "date", "layout", "hero_img", "subject", "preheader", "send_at",
-    "draft", "slug", "lang",
+    "title",
+    "subtitle",
+    "date",
+    "layout",
+    "hero_img",
+    "subject",
+    "preheader",
+    "send_at",
+    "draft",
+    "slug",
+    "lang",
 )
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _YAML = YAMLHandler()
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):[ \t]*(.*)$")
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-                 "%Y-%m-%d", "%Y/%m/%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M%z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,9 @@ def _decode(path: Path, raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise IssueError(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-                         line) from None
+        raise IssueError(
+            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line
+        ) from None
     text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -126,18 +142,23 @@ def _split(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], str, 
     pelican = _split_pelican(text)
     if pelican is not None:
         return pelican
-    raise IssueError(path, "no front matter: start the file with a '---' line, then 'title: ...' "
-                           "and 'date: YYYY-MM-DD', then '---'", 1)
+    raise IssueError(
+        path,
+        "no front matter: start the file with a '---' line, then 'title: ...' "
+        "and 'date: YYYY-MM-DD', then '---'",
+        1,
+    )
 
 
-def _split_fenced(path: Path, text: str, closing: str, kind: str
-                  ) -> tuple[dict[str, Any], dict[str, int], str, int]:
+def _split_fenced(
+    path: Path, text: str, closing: str, kind: str
+) -> tuple[dict[str, Any], dict[str, int], str, int]:
     lines = text.split("\n")
     end = next((i for i in range(1, len(lines)) if re.fullmatch(closing, lines[i])), None)
     if end is None:
         raise IssueError(path, f"{kind} front matter opened on line 1 is never closed", 1)
     header = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     if kind == "YAML":
         data = _load_yaml(path, header)
         key_re = re.compile(r"^([A-Za-z_][\w -]*?)\s*:")
@@ -175,8 +196,9 @@ def _load_toml(path: Path, header: str) -> dict[str, Any]:
         return tomllib.loads(header)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        line = int(match[1]) + 1 if match else 1
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        # "at end of document" means the last header line; lines are counted from the '+++'
+        line = int(match[1]) + 1 if match else header.count("\n") + 2
+        message = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(exc))
         raise IssueError(path, f"front matter: {message}", line) from None
 
 
@@ -199,11 +221,17 @@ def _split_pelican(text: str) -> tuple[dict[str, Any], dict[str, int], str, int]
         end = len(lines)
     if "title" not in meta:
         return None
-    return meta, key_lines, "\n".join(lines[end + 1:]), end + 2
+    return meta, key_lines, "\n".join(lines[end + 1 :]), end + 2
 
 
-def _build(path: Path, meta: dict[str, Any], key_lines: dict[str, int], body: str,
-           body_line: int, settings: Settings) -> Issue:
+def _build(
+    path: Path,
+    meta: dict[str, Any],
+    key_lines: dict[str, int],
+    body: str,
+    body_line: int,
+    settings: Settings,
+) -> Issue:
     def fail(key: str, message: str) -> IssueError:
         return IssueError(path, f"front matter: {message}", key_lines.get(key, 1))
 
@@ -252,8 +280,9 @@ def _build(path: Path, meta: dict[str, Any], key_lines: dict[str, int], body: st
 
     hero = meta.get("hero_img", "")
     if not body.strip():
-        raise IssueError(path, "the issue has no body: write something below the front matter",
-                         body_line)
+        raise IssueError(
+            path, "the issue has no body: write something below the front matter", body_line
+        )
     return Issue(
         path=path,
         slug=slug,
@@ -272,8 +301,9 @@ def _build(path: Path, meta: dict[str, Any], key_lines: dict[str, int], body: st
     )
 
 
-def _issue_date(path: Path, meta: dict[str, Any], fail: Any, zone: ZoneInfo
-                ) -> tuple[date, datetime | None]:
+def _issue_date(
+    path: Path, meta: dict[str, Any], fail: Any, zone: ZoneInfo
+) -> tuple[date, datetime | None]:
     """The issue's date, and its exact send time when the header gave a time of day too."""
     if "date" in meta and meta["date"] not in (None, ""):
         when = _parse_when(meta["date"], "date", fail)
@@ -286,10 +316,14 @@ def _issue_date(path: Path, meta: dict[str, Any], fail: Any, zone: ZoneInfo
         try:
             return date(int(match[1]), int(match[2]), int(match[3])), None
         except ValueError:
-            raise IssueError(path, f"the file name starts with an impossible date {match[0][:-1]!r}"
-                             ) from None
-    raise IssueError(path, "front matter: no 'date' (add 'date: YYYY-MM-DD', or start the file "
-                           "name with YYYY-MM-DD-)", 1)
+            raise IssueError(
+                path, f"the file name starts with an impossible date {match[0][:-1]!r}"
+            ) from None
+    raise IssueError(
+        path,
+        "front matter: no 'date' (add 'date: YYYY-MM-DD', or start the file name with YYYY-MM-DD-)",
+        1,
+    )
 
 
 def _parse_when(value: Any, key: str, fail: Any) -> date | datetime:

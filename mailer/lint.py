@@ -20,7 +20,7 @@ from mailer.sanitize import REMOVED_WITH_CONTENT
 if TYPE_CHECKING:
     from mailer.config import Settings
     from mailer.issue import Issue
-    from mailer.markdown import Document
+    from mailer.markdown import Document, Span
     from mailer.render import Rendered
 
 Severity = Literal["error", "warning"]
@@ -43,8 +43,13 @@ class Finding:
         return f"{where}: {self.severity}: {self.message} [{self.rule}]"
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "line": self.line, "rule": self.rule,
-                "severity": self.severity, "message": self.message}
+        return {
+            "path": str(self.path),
+            "line": self.line,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -68,16 +73,27 @@ def check_size(s: Subject) -> Iterator[Finding]:
     size = len(s.rendered.html.encode("utf-8"))
     kb = size / 1024
     if size > GMAIL_CLIP_BYTES:
-        yield _finding(s, None, "size", "error",
-                       f"the HTML is {kb:.0f} KB: Gmail clips emails over 102 KB and hides the rest "
-                       "(and the unsubscribe link) behind 'View entire message'; shorten the issue")
+        yield _finding(
+            s,
+            None,
+            "size",
+            "error",
+            f"the HTML is {kb:.0f} KB: Gmail clips emails over 102 KB and hides the rest "
+            "(and the unsubscribe link) behind 'View entire message'; shorten the issue",
+        )
     elif size > SIZE_WARNING_BYTES:
-        yield _finding(s, None, "size", "warning",
-                       f"the HTML is {kb:.0f} KB, close to Gmail's 102 KB clipping limit")
+        yield _finding(
+            s,
+            None,
+            "size",
+            "warning",
+            f"the HTML is {kb:.0f} KB, close to Gmail's 102 KB clipping limit",
+        )
 
 
-_SUSPECT = re.compile(r"<(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")\b|\son\w+\s*=|javascript:",
-                      re.IGNORECASE)
+_SUSPECT = re.compile(
+    r"<(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")\b|\son\w+\s*=|javascript:", re.IGNORECASE
+)
 
 
 class _TagScanner(html.parser.HTMLParser):
@@ -91,24 +107,36 @@ class _TagScanner(html.parser.HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.found.append(f"{name}= on <{tag}>")
-            elif name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
+            elif name in ("href", "src") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
                 self.found.append(f"a javascript: URL on <{tag}>")
 
 
 def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
-    for event, span in s.doc.events:
-        if not isinstance(event, dict):
-            continue
-        raw = event.get("Html") or event.get("InlineHtml")
-        if not raw or not _SUSPECT.search(raw):  # cheap pre-filter; the parser decides
+    raw_html: list[tuple[str, Span]] = [
+        (str(event.get("Html") or event.get("InlineHtml")), span)
+        for event, span in s.doc.events
+        if isinstance(event, dict) and ("Html" in event or "InlineHtml" in event)
+    ]
+    # one cheap look over all of it first; the parser decides, event by event, only when needed
+    if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
+        return
+    for raw, span in raw_html:
+        if not _SUSPECT.search(raw):
             continue
         scanner = _TagScanner()
         scanner.feed(raw)
         scanner.close()
         for what in dict.fromkeys(scanner.found):
-            yield _finding(s, s.doc.line_at(span), "forbidden-markup", "warning",
-                           f"{what} is removed from the email (mail clients block it); "
-                           "link to the content instead")
+            yield _finding(
+                s,
+                s.doc.line_at(span),
+                "forbidden-markup",
+                "warning",
+                f"{what} is removed from the email (mail clients block it); "
+                "link to the content instead",
+            )
 
 
 def check_front_matter_keys(s: Subject) -> Iterator[Finding]:
@@ -117,8 +145,13 @@ def check_front_matter_keys(s: Subject) -> Iterator[Finding]:
             continue
         close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
         if close:
-            yield _finding(s, s.issue.line_of(key), "front-matter-key", "warning",
-                           f'unknown key "{key}": did you mean "{close[0]}"? (it is ignored)')
+            yield _finding(
+                s,
+                s.issue.line_of(key),
+                "front-matter-key",
+                "warning",
+                f'unknown key "{key}": did you mean "{close[0]}"? (it is ignored)',
+            )
 
 
 RULES: tuple[Rule, ...] = (check_size, check_forbidden_markup, check_front_matter_keys)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import pyromark
 
@@ -25,6 +26,7 @@ _OPTIONS = (
 _PARSER = pyromark.Markdown(options=_OPTIONS)
 
 Event = Any  # pyromark yields str | dict[str, Any]; the shape is documented by pulldown-cmark
+Span = Mapping[str, int]  # {"start": byte, "end": byte} into the body's UTF-8
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,26 @@ class Document:
     """A parsed body: events with their byte range in the body, and the body's first file line."""
 
     source: str
-    events: tuple[tuple[Event, dict[str, int]], ...]  # (event, {"start": byte, "end": byte})
+    events: tuple[tuple[Event, Span], ...]
     first_line: int
 
-    def line_at(self, span: dict[str, int]) -> int:
+    def line_at(self, span: Span) -> int:
         """The file line where an event's byte range starts."""
         return self.source.encode("utf-8").count(b"\n", 0, span["start"]) + self.first_line
 
 
+# Mailchimp-style merge tags (*|FNAME|*) would otherwise be read as emphasis
+_STAR_MERGE_TAG = re.compile(r"\*\|([A-Za-z0-9_:-]+)\|\*")
+
+
 def parse_markdown(body: str, first_line: int = 1) -> Document:
     """Parse a Markdown body (CommonMark + tables, strikethrough, footnotes, task lists)."""
-    return Document(body, tuple(_PARSER.events_with_range(body, merge_text=True)), first_line)
+    if "*|" in body:
+        body = _STAR_MERGE_TAG.sub(r"\\*|\1|\\*", body)
+    events = cast(
+        tuple[tuple[Event, Span], ...], tuple(_PARSER.events_with_range(body, merge_text=True))
+    )
+    return Document(body, events, first_line)
 
 
 def slugify(text: str) -> str:
@@ -74,8 +85,9 @@ class _HtmlWriter:
         self.in_head = False
         self.footnotes: dict[str, int] = {}
         self.image: dict[str, Any] = {}
+        self.footnote_number = 0
 
-    def write(self, events: tuple[tuple[Event, dict[str, int]], ...]) -> str:
+    def write(self, events: tuple[tuple[Event, Span], ...]) -> str:
         out = self.out
         for event, _ in events:
             if type(event) is str:
@@ -138,6 +150,9 @@ class _HtmlWriter:
             simple = _SIMPLE_START.get(tag)
             if simple is not None:
                 out.append(simple)
+                if self.footnote_number and tag == "Paragraph":
+                    out.append(f"<sup>{self.footnote_number}</sup> ")
+                    self.footnote_number = 0
             elif tag == "TableHead":
                 self.in_head, self.cell = True, 0
                 out.append("<thead><tr>")
@@ -147,7 +162,12 @@ class _HtmlWriter:
             elif tag == "TableCell":
                 cell = "th" if self.in_head else "td"
                 align = self.aligns[self.cell] if self.cell < len(self.aligns) else "None"
-                attr = f' align="{align.lower()}"' if align != "None" else ""
+                # the style too: a stylesheet's text-align would override the attribute
+                attr = (
+                    f' align="{align.lower()}" style="text-align:{align.lower()}"'
+                    if align != "None"
+                    else ""
+                )
                 out.append(f"<{cell}{attr}>")
             return
         kind, value = next(iter(tag.items()))
@@ -156,8 +176,11 @@ class _HtmlWriter:
             self.heading_text = []
             out.append("")  # the opening tag, filled in once the text (and so the id) is known
         elif kind == "List":
-            out.append("<ul>\n" if value is None else
-                       ("<ol>\n" if value == 1 else f'<ol start="{int(value)}">\n'))
+            out.append(
+                "<ul>\n"
+                if value is None
+                else ("<ol>\n" if value == 1 else f'<ol start="{int(value)}">\n')
+            )
         elif kind == "BlockQuote":
             out.append("<blockquote>\n")
         elif kind == "CodeBlock":
@@ -181,7 +204,8 @@ class _HtmlWriter:
             out.append("<table>\n")
         elif kind == "FootnoteDefinition":
             number, anchor = self._footnote(value)
-            out.append(f'<div class="footnote" id="{anchor}"><sup>{number}</sup>\n')
+            out.append(f'<div class="footnote" id="{anchor}">')
+            self.footnote_number = number  # shown at the start of its first paragraph
 
     def end(self, tag: Any) -> None:
         out = self.out
@@ -222,15 +246,33 @@ class _HtmlWriter:
 
 
 _SIMPLE_START = {
-    "Paragraph": "<p>", "Item": "<li>", "Emphasis": "<em>", "Strong": "<strong>",
-    "Strikethrough": "<del>", "Superscript": "<sup>", "Subscript": "<sub>", "HtmlBlock": "",
-    "DefinitionList": "<dl>", "DefinitionListTitle": "<dt>", "DefinitionListDefinition": "<dd>",
+    "Paragraph": "<p>",
+    "Item": "<li>",
+    "Emphasis": "<em>",
+    "Strong": "<strong>",
+    "Strikethrough": "<del>",
+    "Superscript": "<sup>",
+    "Subscript": "<sub>",
+    "HtmlBlock": "",
+    "DefinitionList": "<dl>",
+    "DefinitionListTitle": "<dt>",
+    "DefinitionListDefinition": "<dd>",
 }
 _SIMPLE_END = {
-    "Paragraph": "</p>\n", "Item": "</li>\n", "Emphasis": "</em>", "Strong": "</strong>",
-    "Strikethrough": "</del>", "Superscript": "</sup>", "Subscript": "</sub>", "HtmlBlock": "",
-    "CodeBlock": "</code></pre>\n", "Link": "</a>", "TableRow": "</tr>\n",
-    "FootnoteDefinition": "</div>\n", "DefinitionList": "</dl>\n", "DefinitionListTitle": "</dt>\n",
+    "Paragraph": "</p>\n",
+    "Item": "</li>\n",
+    "Emphasis": "</em>",
+    "Strong": "</strong>",
+    "Strikethrough": "</del>",
+    "Superscript": "</sup>",
+    "Subscript": "</sub>",
+    "HtmlBlock": "",
+    "CodeBlock": "</code></pre>\n",
+    "Link": "</a>",
+    "TableRow": "</tr>\n",
+    "FootnoteDefinition": "</div>\n",
+    "DefinitionList": "</dl>\n",
+    "DefinitionListTitle": "</dt>\n",
     "DefinitionListDefinition": "</dd>\n",
 }
 

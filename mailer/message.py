@@ -2,12 +2,14 @@
 
 ``mailer build`` writes this message as ``.eml``; test-send sends the same bytes with a marked
 subject. Date, Message-ID and MIME boundary derive from the content, so the same issue always
-gives the same bytes. The MIME is written here rather than by ``email.message``: its pure-Python
-quoted-printable encoder took longer than rendering the issue; ``binascii.b2a_qp`` is C.
+gives the same bytes. The MIME is written here rather than by ``email.message``, whose
+pure-Python encoders took longer than rendering the issue: the text part is quoted-printable
+(readable in the source), the HTML part base64 (encoded in C, about twice as fast again).
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 from email.header import Header
@@ -21,8 +23,13 @@ from mailer.render import Rendered
 def content_hash(rendered: Rendered) -> str:
     """A stable digest of everything a subscriber would see."""
     digest = hashlib.sha256()
-    for part in (rendered.subject, rendered.preheader, rendered.html, rendered.text,
-                 rendered.issue.send_at.isoformat()):
+    for part in (
+        rendered.subject,
+        rendered.preheader,
+        rendered.html,
+        rendered.text,
+        rendered.issue.send_at.isoformat(),
+    ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
@@ -32,26 +39,42 @@ def sender(settings: Settings) -> tuple[str, str]:
     """(display name, address) of the newsletter's From."""
     name, addr = parseaddr(settings.sender)
     if "@" not in addr:
-        raise ConfigError(f'newsletter.from must be an email address like "Name <you@example.org>", '
-                          f"not {settings.sender!r}")
+        raise ConfigError(
+            f'newsletter.from must be an email address like "Name <you@example.org>", '
+            f"not {settings.sender!r}"
+        )
     return name or settings.name, addr
 
 
 def _header(value: str) -> str:
     """A header value, RFC 2047-encoded when it is not ASCII, folded under 78 columns."""
-    return Header(value, "utf-8" if not value.isascii() else "us-ascii", header_name="Subject"
-                  ).encode(linesep="\r\n")
+    return Header(
+        value, "utf-8" if not value.isascii() else "us-ascii", header_name="Subject"
+    ).encode(linesep="\r\n")
 
 
-def _part(content_type: str, body: str) -> bytes:
-    encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\r\n", b"\n")
-    head = (f"Content-Type: {content_type}; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii")
-    return head + encoded.replace(b"\n", b"\r\n")
+def _part(content_type: str, body: str, *, readable: bool) -> bytes:
+    """One MIME part: quoted-printable when people may read the source, else base64 (faster)."""
+    data = body.encode("utf-8")
+    if readable:
+        encoding, encoded = "quoted-printable", binascii.b2a_qp(data, istext=True)
+    else:
+        encoding, encoded = "base64", base64.encodebytes(data)
+    head = (
+        f'Content-Type: {content_type}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
+    ).encode("ascii")
+    return head + encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def build_message(rendered: Rendered, settings: Settings, *, to: list[str] | None = None,
-                  subject: str | None = None, message_id: str | None = None) -> bytes:
+def build_message(
+    rendered: Rendered,
+    settings: Settings,
+    *,
+    to: list[str] | None = None,
+    subject: str | None = None,
+    message_id: str | None = None,
+) -> bytes:
     """The email a subscriber receives, as bytes with CRLF line endings."""
     digest = content_hash(rendered)
     name, addr = sender(settings)
@@ -64,11 +87,16 @@ def build_message(rendered: Rendered, settings: Settings, *, to: list[str] | Non
         ("Date", format_datetime(rendered.issue.send_at)),
         ("Message-ID", message_id or f"<{rendered.issue.slug}.{digest[:16]}@{domain}>"),
         ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'),
     ]
     head = "".join(f"{key}: {value}\r\n" for key, value in headers).encode("ascii")
     sep = f"\r\n--{boundary}\r\n".encode("ascii")
-    return (head + b"\r\nThis is a multi-part message in MIME format.\r\n"
-            + sep + _part("text/plain", rendered.text)
-            + sep + _part("text/html", rendered.html)
-            + f"\r\n--{boundary}--\r\n".encode("ascii"))
+    return (
+        head
+        + b"\r\nThis is a multi-part message in MIME format.\r\n"
+        + sep
+        + _part("text/plain", rendered.text, readable=True)
+        + sep
+        + _part("text/html", rendered.html, readable=False)
+        + f"\r\n--{boundary}--\r\n".encode("ascii")
+    )

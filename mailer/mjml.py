@@ -1,4 +1,4 @@
-"""MJML → responsive HTML. Hides which compiler we use (MRML, via mjml-python) behind one function."""
+"""MJML → responsive HTML; hides which compiler we use (MRML, via mjml-python) behind one call."""
 
 from __future__ import annotations
 

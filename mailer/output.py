@@ -1,7 +1,8 @@
 """Build outputs on disk: <name>.html, .txt, .json (the report) and .eml, written atomically.
 
 Every file of an issue is written to a temporary name first and renamed into place only when
-all of them were written, so a failed build never leaves a partial or half-written output.
+all of them were written; if a rename still fails, the files already moved are removed again.
+A failed build never leaves a half-written file, nor a set of files that disagree.
 """
 
 from __future__ import annotations
@@ -70,12 +71,21 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
                 fh.write(data)
             os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
             staged.append((tmp, out_dir / f"{name}{suffix}"))
-        for tmp, final in staged:
-            os.replace(tmp, final)
+        moved: list[Path] = []
+        try:
+            for tmp, final in staged:
+                os.replace(tmp, final)
+                moved.append(final)
+        except OSError:
+            # a set half from this build and half from the last would disagree: drop ours
+            for final in moved:
+                final.unlink(missing_ok=True)
+            raise
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise OutputError(out_dir, f"cannot write ({exc.strerror or exc})") from None
+        where = exc.filename or out_dir
+        raise OutputError(where, f"cannot write ({exc.strerror or exc})") from None
     return [final for _, final in staged]
 
 
@@ -83,6 +93,8 @@ def make_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(out_dir, f"cannot create the output folder ({exc.strerror or exc})") from None
+        raise OutputError(
+            out_dir, f"cannot create the output folder ({exc.strerror or exc})"
+        ) from None
     if not os.access(out_dir, os.W_OK):
         raise OutputError(out_dir, "the output folder is not writable")

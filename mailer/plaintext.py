@@ -24,15 +24,48 @@ HARD_BREAK = "\x00"
 # runs of ASCII white space (not the non-breaking space, which must hold words together)
 _SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
 # East Asian wide characters: a line may break between any two of them
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
-                   r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_WIDE = re.compile(
+    r"[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+    r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+_BEYOND = re.compile("[\u1100-\U0010ffff]")  # one range: a fast first look for wide characters
 # a wide character with the closing punctuation that must not start a line, a word, or a space
-_TOKENS = re.compile(r"(?:" + _WIDE.pattern + r")[，。、；：？！）」』》〉】,.;:?!)]*|[^ ]+?(?=$| |"
-                     + _WIDE.pattern + r")| ")
+_TOKENS = re.compile(
+    r"(?:"
+    + _WIDE.pattern
+    + r")[，。、；：？！）」』》〉】,.;:?!)]*|[^ ]+?(?=$| |"
+    + _WIDE.pattern
+    + r")| "
+)
 _HTML_BLOCKS = {
-    "p", "div", "li", "tr", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4",
-    "h5", "h6", "section", "article", "header", "footer", "figure", "figcaption", "dl", "dt",
-    "dd", "center", "details", "summary", "hr",
+    "p",
+    "div",
+    "li",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "dl",
+    "dt",
+    "dd",
+    "center",
+    "details",
+    "summary",
+    "hr",
 }
 
 
@@ -83,6 +116,8 @@ def _wrap_wide(text: str, width: int) -> list[str]:
 
 def _collapse(text: str) -> str:
     """Runs of white space → one space; a non-breaking space is not white space here."""
+    if "  " not in text and "\t" not in text and "\n" not in text:
+        return text.strip(" ")  # already single-spaced: the usual case
     if "\xa0" not in text and "\u202f" not in text:
         return " ".join(text.split())  # str.split() is fastest, but would split at a nbsp
     if "\t" in text or "\n" in text or "\r" in text:
@@ -91,7 +126,9 @@ def _collapse(text: str) -> str:
 
 
 def _has_wide(text: str) -> bool:
-    return not text.isascii() and max(text) >= "\u1100" and _WIDE.search(text) is not None
+    return (
+        not text.isascii() and _BEYOND.search(text) is not None and _WIDE.search(text) is not None
+    )
 
 
 @dataclass
@@ -405,13 +442,13 @@ class _TextWriter:
 
     def end(self, tag: Any) -> None:
         if isinstance(tag, dict):
-            kind, value = next(iter(tag.items()))
+            kind = next(iter(tag))
             if kind == "Heading":
                 self._heading()
             elif kind == "List":
                 self.flush(block=False)
                 self.lists.pop()
-                self.blank = True
+                self.blank = not self.lists  # a nested list ends inside its item: no gap
             elif kind == "BlockQuote":
                 self.flush()
                 self.stack.pop()
@@ -482,7 +519,9 @@ class _TextWriter:
             # too long for a mail client: wrap at spaces, continuation indented under the code
             indent = line[: len(line) - len(line.lstrip())]
             parts = wrap(line, width - len(indent) - 2)
-            lines.append("    " + parts[0] if line.startswith(parts[0]) else "    " + indent + parts[0])
+            lines.append(
+                "    " + parts[0] if line.startswith(parts[0]) else "    " + indent + parts[0]
+            )
             lines.extend("    " + indent + "  " + part for part in parts[1:])
         self.emit(lines)
         self.blank = True
@@ -498,8 +537,10 @@ class _TextWriter:
         rows = [row + [""] * (columns - len(row)) for row in rows]
         widths = [max(len(row[c]) for row in rows) for c in range(columns)]
         if sum(widths) + 3 * (columns - 1) <= width:
-            lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in rows]
+            lines = [
+                " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                for row in rows
+            ]
             lines.insert(1, "-+-".join("-" * w for w in widths))
             self.emit(lines)
         else:  # too wide to align: one record per row, "Header: value"

@@ -33,8 +33,20 @@ from mailer.templates import render_template
 BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"
 # Zero-width fillers after the preheader, so the inbox preview does not run on into the body.
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,9 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     doc = parse_markdown(issue.body, issue.body_line)
     fragment = sanitize_html(markdown_to_html(doc), settings.url)
     context = layout_context(issue, settings)
-    shell = compile_mjml(render_template(settings.template_dirs, "email.mjml.j2",
-                                         body=BODY_PLACEHOLDER, **context))
+    shell = compile_mjml(
+        render_template(settings.template_dirs, "email.mjml.j2", body=BODY_PLACEHOLDER, **context)
+    )
     html = inline_css(splice(shell, fragment))
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)

@@ -27,12 +27,19 @@ Write the introduction here.
 """
 
 
-def new_issue(folder: Path, settings: Settings, *, title: str | None = None,
-              when: str | None = None, today: date | None = None) -> Path:
+def new_issue(
+    folder: Path,
+    settings: Settings,
+    *,
+    title: str | None = None,
+    when: str | None = None,
+    today: date | None = None,
+) -> Path:
     """Create the next issue file in `folder` and return its path; never overwrites a file."""
     today = today or datetime.now(settings.zone).date()
-    existing = sorted(p for p in folder.glob("*") if p.suffix in ISSUE_SUFFIXES) \
-        if folder.is_dir() else []
+    existing = (
+        sorted(p for p in folder.glob("*") if p.suffix in ISSUE_SUFFIXES) if folder.is_dir() else []
+    )
     numbers = [int(m[1]) for p in existing if (m := NUMBERED.match(p.stem))]
     issue_date = _parse_date(when) if when else _next_date(existing, settings, today)
     number = len(existing) + 1
@@ -42,8 +49,9 @@ def new_issue(folder: Path, settings: Settings, *, title: str | None = None,
         path = folder / f"{max(numbers) + 1:0{width}d}.md"
     else:
         path = folder / f"{issue_date.isoformat()}-{slugify(title)[:60].strip('-')}.md"
-    text = TEMPLATE.format(title=title.replace("\\", "\\\\").replace('"', '\\"'),
-                           date=issue_date.isoformat())
+    text = TEMPLATE.format(
+        title=title.replace("\\", "\\\\").replace('"', '\\"'), date=issue_date.isoformat()
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as fh:
@@ -68,8 +76,11 @@ def _next_date(existing: list[Path], settings: Settings, today: date) -> date:
     for path in existing:
         match = FILE_DATE.match(path.name)
         try:
-            found = (date(int(match[1]), int(match[2]), int(match[3])) if match
-                     else load_issue(path, settings).date)
+            found = (
+                date(int(match[1]), int(match[2]), int(match[3]))
+                if match
+                else load_issue(path, settings).date
+            )
         except (MailerError, ValueError):
             continue
         latest = found if latest is None or found > latest else latest

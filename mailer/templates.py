@@ -53,11 +53,15 @@ def render_template(search_path: tuple[Path, ...], name: str, **context: Any) ->
         where = ", ".join(str(p) for p in (*search_path, BUILTIN))
         raise TemplateError(name, f"template not found (looked in {where})") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.filename or name, exc.message or "syntax error", exc.lineno) from None
+        raise TemplateError(
+            exc.filename or name, exc.message or "syntax error", exc.lineno
+        ) from None
     try:
         return template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.filename or name, exc.message or "syntax error", exc.lineno) from None
+        raise TemplateError(
+            exc.filename or name, exc.message or "syntax error", exc.lineno
+        ) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(template.filename or name, str(exc), _template_line(exc)) from None
 

@@ -1,0 +1,141 @@
+"""Render benchmarks: per-issue time in-process, `mailer build` wall time and memory, CLI start-up.
+
+Usage: python bench/render.py [FOLDER]   (default: ../shared/corpus/research-computing-teams)
+
+Targets on the 2-core reference machine: ≤ 3 ms median per issue, ≤ 1.2 s for `mailer build` of
+all 188 reference issues including start-up, `mailer --help` ≤ 200 ms, peak memory ≤ 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT.parent / "shared" / "corpus" / "research-computing-teams"
+MAILER = [sys.executable, "-m", "mailer"]
+
+
+def per_issue(folder: Path, passes: int) -> dict[str, float]:
+    """Median and p95 of load + render per issue, and the median of each stage."""
+    from mailer.config import Settings
+    from mailer.inline import inline_css
+    from mailer.issue import find_issues, load_issue
+    from mailer.markdown import markdown_to_html, parse_markdown
+    from mailer.mjml import compile_mjml
+    from mailer.plaintext import markdown_to_text
+    from mailer.render import BODY_PLACEHOLDER, layout_context, render_issue, splice
+    from mailer.sanitize import sanitize_html
+    from mailer.templates import render_template
+
+    settings = Settings()
+    paths = find_issues([folder])
+    for path in paths:  # warm-up: imports, template compilation, allocator
+        render_issue(load_issue(path, settings), settings)
+    totals: list[float] = []
+    stages: dict[str, list[float]] = {
+        k: [] for k in ("load", "parse", "html", "sanitize", "layout", "inline", "text")
+    }
+    clock = time.perf_counter
+    for _ in range(passes):
+        for path in paths:
+            t0 = clock()
+            issue = load_issue(path, settings)
+            render_issue(issue, settings)
+            totals.append((clock() - t0) * 1000)
+            # the stages again, one by one, to show where the time goes
+            t = [clock()]
+            load_issue(path, settings)
+            t.append(clock())
+            doc = parse_markdown(issue.body, issue.body_line)
+            t.append(clock())
+            raw = markdown_to_html(doc)
+            t.append(clock())
+            fragment = sanitize_html(raw, settings.url)
+            t.append(clock())
+            mjml = render_template(
+                (), "email.mjml.j2", body=BODY_PLACEHOLDER, **layout_context(issue, settings)
+            )
+            shell = compile_mjml(mjml)
+            t.append(clock())
+            inline_css(splice(shell, fragment))
+            t.append(clock())
+            markdown_to_text(doc, settings.url)
+            t.append(clock())
+            for name, start, end in zip(stages, t, t[1:], strict=False):
+                stages[name].append((end - start) * 1000)
+    result = {
+        "issues": float(len(paths)),
+        "median_ms": statistics.median(totals),
+        "p95_ms": statistics.quantiles(totals, n=20)[18],
+    }
+    result.update({f"stage_{k}_ms": statistics.median(v) for k, v in stages.items()})
+    return result
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (build forks workers), in KB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_measured(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB, all processes together) of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed: {err}")
+    return wall, peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not args.folder.is_dir():
+        raise SystemExit(f"{args.folder}: no such folder (pass a folder of issues)")
+
+    stats = per_issue(args.folder, args.passes)
+    n = int(stats["issues"])
+    print(f"per-issue render (load + render, in-process, {n} issues × {args.passes} passes):")
+    print(f"  median {stats['median_ms']:.2f} ms   p95 {stats['p95_ms']:.2f} ms   (target ≤ 3 ms)")
+    stage_text = "  ".join(f"{k[6:-3]} {v:.2f}" for k, v in stats.items() if k.startswith("stage_"))
+    print(f"  stages (median ms): {stage_text}")
+
+    with tempfile.TemporaryDirectory() as out:
+        builds = [
+            run_measured([*MAILER, "build", str(args.folder), "-o", out]) for _ in range(args.runs)
+        ]
+    walls = sorted(w for w, _ in builds)
+    print(f"mailer build of all {n} issues, one command, start-up included ({args.runs} runs):")
+    print(f"  median {statistics.median(walls):.2f} s   best {walls[0]:.2f} s   (target ≤ 1.2 s)")
+    print(f"  peak memory {max(m for _, m in builds):.0f} MB, all processes   (target ≤ 200 MB)")
+
+    helps = sorted(run_measured([*MAILER, "--help"])[0] * 1000 for _ in range(10))
+    print(f"mailer --help: median {statistics.median(helps):.0f} ms   (target ≤ 200 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Shared fixtures: isolation from the developer's machine, settings, golden files."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailer.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the expected golden files from the current output.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """No MAILER_* variable and no newsletter.toml of the developer's leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith(("MAILER_", "BUTTONDOWN_", "GITHUB_")):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(home)
+    yield home
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Settings]:
+    """Settings with overrides, validated like real ones (no config file)."""
+
+    def factory(**overrides: Any) -> Settings:
+        return load_settings(None, env={}, cwd=Path("/"), **overrides)
+
+    return factory
+
+
+@pytest.fixture
+def repo_settings() -> Settings:
+    """The settings of this repository's own newsletter (its newsletter.toml)."""
+    return load_settings(ROOT / "newsletter.toml", env={})
+
+
+@pytest.fixture
+def write_issue(tmp_path: Path) -> Callable[..., Path]:
+    """Write an issue file from dedented text (or bytes) and return its path."""
+
+    def write(text: str | bytes, name: str = "issue.md") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from mailer.cli import cli
+
+GOOD = "---\ntitle: Good\ndate: 2024-01-05\n---\nHello [there](https://example.org).\n"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: a real process, real exit code, real stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "mailer", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_build_writes_four_files_per_issue(tmp_path, write_issue):
+    source = write_issue(GOOD, name="2024-01-05-good.md")
+    out = tmp_path / "out"
+    result = run("build", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"2024-01-05-good{s}" for s in (".eml", ".html", ".json", ".txt")
+    ]
+    report = json.loads((out / "2024-01-05-good.json").read_text())
+    assert report["subject"] == "Good" and report["send_at_utc"] == "2024-01-05T09:00:00Z"
+    assert report["bytes"]["html"] == len((out / "2024-01-05-good.html").read_bytes())
+    assert report["findings"] == [] and report["render_ms"] > 0
+    assert "1 built, 0 failed" in result.stdout
+
+
+def test_build_defaults_to_issues_folder_and_build_dir(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "one.md").write_text(GOOD)
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "build" / "one.html").exists()
+
+
+def test_sample_issues_build_with_the_repository_settings(tmp_path):
+    result = run("build", "-o", str(tmp_path), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("*.html"))) == len(list((ROOT / "issues").glob("*.md")))
+
+
+BAD_INPUTS = {
+    "invalid-yaml": ("---\ntitle: [oops\ndate: 2024-01-01\n---\nBody\n", ":3: front matter"),
+    "missing-title": ("---\ndate: 2024-01-01\n---\nBody\n", ":1: front matter: 'title' is missing"),
+    "number-title": (
+        "---\ntitle: 12\ndate: 2024-01-01\n---\nBody\n",
+        ':2: front matter: "title" must',
+    ),
+    "bad-date": (
+        "---\ntitle: T\ndate: soon\n---\nBody\n",
+        ':3: front matter: "date" is not a date',
+    ),
+    "no-front-matter": ("Just a body.\n", ":1: no front matter"),
+    "empty-body": ("---\ntitle: T\ndate: 2024-01-01\n---\n\n", ":5: the issue has no body"),
+    "not-utf8": (b"---\ntitle: T\ndate: 2024-01-01\n---\n\xff\xfe\n", ":5: not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_clear_line_and_no_output(case, tmp_path, write_issue):
+    content, expected = BAD_INPUTS[case]
+    bad = write_issue(content, name=f"{case}.md")
+    good = write_issue(GOOD, name="good.md")
+    out = tmp_path / "out"
+    result = run("build", str(bad), str(good), "-o", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Error: {bad}{expected}" in result.stderr
+    # the good issue is still built; nothing at all of the bad one
+    assert (out / "good.html").exists()
+    assert not list(out.glob(f"{case}*")) and not list(out.glob(".*"))
+
+
+def test_folder_without_issues(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("build", str(tmp_path / "empty"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Error: {tmp_path / 'empty'}: no issue files here" in result.stderr
+
+
+def test_unwritable_output_folder(tmp_path, write_issue):
+    source = write_issue(GOOD)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("build", str(source), "-o", str(blocker / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Error: {blocker / 'out'}: cannot create the output folder" in result.stderr
+
+
+def test_failed_write_leaves_no_partial_files(tmp_path, write_issue, repo_settings):
+    from mailer.errors import OutputError
+    from mailer.issue import load_issue
+    from mailer.output import write_outputs
+    from mailer.render import render_issue
+
+    rendered = render_issue(load_issue(write_issue(GOOD), repo_settings), repo_settings)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "issue.json").mkdir()  # the third file cannot replace a folder
+    with pytest.raises(OutputError):
+        write_outputs(rendered, repo_settings, out)
+    assert sorted(p.name for p in out.iterdir()) == ["issue.json"]
+
+
+def test_same_name_twice_is_refused(tmp_path):
+    for folder in ("en", "zh"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.md").write_text(GOOD)
+    result = run("build", str(tmp_path / "en"), str(tmp_path / "zh"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "has the same name as" in result.stderr
+
+
+def test_bad_config_is_a_clear_error(tmp_path, write_issue):
+    (tmp_path / "newsletter.toml").write_text('[newsletter]\ntimezone = "Mars/Olympus"\n')
+    result = run("build", str(write_issue(GOOD)), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "newsletter.toml: unknown timezone 'Mars/Olympus'" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run("--debug", "build", str(tmp_path / "missing.md"))
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_help_and_short_help():
+    runner = CliRunner()
+    for args in (["--help"], ["-h"], ["build", "-h"], ["new", "--help"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_new_scaffolds_the_next_dated_issue(tmp_path):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "2026-11-06-first.md").write_text(GOOD.replace("2024-01-05", "2026-11-06"))
+    result = run("new", "Spring cleaning", "--date", "2030-03-01", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    created = tmp_path / result.stdout.strip()
+    assert created.name == "2030-03-01-spring-cleaning.md"
+    assert 'title: "Spring cleaning"' in created.read_text()
+    assert run("build", str(created), "-o", str(tmp_path / "o")).returncode == 0
+    again = run("new", "Spring cleaning", "--date", "2030-03-01", cwd=tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_new_follows_numbered_files(tmp_path, make_settings):
+    from datetime import date
+
+    from mailer.scaffold import new_issue
+
+    for n in (1, 2):
+        (tmp_path / f"{n:04d}.md").write_text(GOOD)
+    path = new_issue(tmp_path, make_settings(), today=date(2024, 1, 1))
+    assert path.name == "0003.md"
+    assert "date: 2024-01-12" in path.read_text()  # a week after the latest issue
