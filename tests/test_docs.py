@@ -1,0 +1,39 @@
+"""The README is part of the product: its commands exist and CI runs its test command."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from mailer.cli import cli
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_is_documented_in_the_readme():
+    for name in cli.commands:
+        assert f"mailer {name}" in README, f"README does not mention `mailer {name}`"
+
+
+def test_every_command_has_help_text():
+    for name, command in cli.commands.items():
+        assert command.help and len(command.help.split()) > 3, name
+
+
+def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
+    quickstart = README.split("## Quickstart", 1)[1].split("##", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", quickstart, re.S)
+    assert block
+    commands = [line.split("#")[0].strip() for line in block[1].splitlines() if line.strip()]
+    assert commands == ["./run build", "./run tests"]
+    assert "./run tests" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_newsletter_toml_reference_matches_the_known_keys():
+    from mailer.config import _KNOWN
+
+    reference = README.split("## `newsletter.toml` reference", 1)[1].split("\n## ", 1)[0]
+    for section, keys in _KNOWN.items():
+        assert f"[{section}]" in reference
+        for key in keys:
+            assert re.search(rf"^{key} = ", reference, re.M), f"{section}.{key} undocumented"
