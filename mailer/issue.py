@@ -125,7 +125,9 @@ def _decode(path: Path, raw: bytes) -> str:
             path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line
         ) from None
     text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _norm_key(key: str) -> str:
@@ -136,9 +138,9 @@ def _split(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], str, 
     """Return (meta, key → line, body, first body line)."""
     first, _, _ = text.partition("\n")
     if re.fullmatch(r"-{3,}\s*", first):
-        return _split_fenced(path, text, r"(?:-{3,}|\.{3})\s*", "YAML")
+        return _split_fenced(path, text, r"(?:-{3,}|\.{3})[ \t]*", "YAML")
     if re.fullmatch(r"\+{3,}\s*", first):
-        return _split_fenced(path, text, r"\+{3,}\s*", "TOML")
+        return _split_fenced(path, text, r"\+{3,}[ \t]*", "TOML")
     pelican = _split_pelican(text)
     if pelican is not None:
         return pelican
@@ -153,12 +155,15 @@ def _split(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int], str, 
 def _split_fenced(
     path: Path, text: str, closing: str, kind: str
 ) -> tuple[dict[str, Any], dict[str, int], str, int]:
-    lines = text.split("\n")
-    end = next((i for i in range(1, len(lines)) if re.fullmatch(closing, lines[i])), None)
-    if end is None:
+    # find the closing line without splitting the whole (long) body into lines
+    opened = text.find("\n") + 1
+    close = re.compile(rf"^{closing}$", re.M).search(text, opened) if opened else None
+    if close is None:
         raise IssueError(path, f"{kind} front matter opened on line 1 is never closed", 1)
-    header = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1 :])
+    header = text[opened : close.start()].removesuffix("\n")
+    after = text.find("\n", close.end())
+    body = text[after + 1 :] if after != -1 else ""
+    end = text.count("\n", 0, close.start())  # the closing line's index, 0-based
     if kind == "YAML":
         data = _load_yaml(path, header)
         key_re = re.compile(r"^([A-Za-z_][\w -]*?)\s*:")
@@ -166,7 +171,7 @@ def _split_fenced(
         data = _load_toml(path, header)
         key_re = re.compile(r"^([A-Za-z_][\w-]*)\s*=")
     key_lines: dict[str, int] = {}
-    for offset, line in enumerate(lines[1:end]):
+    for offset, line in enumerate(header.split("\n")):
         match = key_re.match(line)
         if match:
             key_lines.setdefault(_norm_key(match[1]), offset + 2)

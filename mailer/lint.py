@@ -20,7 +20,7 @@ from mailer.sanitize import REMOVED_WITH_CONTENT
 if TYPE_CHECKING:
     from mailer.config import Settings
     from mailer.issue import Issue
-    from mailer.markdown import Document, Span
+    from mailer.markdown import Document
     from mailer.render import Rendered
 
 Severity = Literal["error", "warning"]
@@ -114,15 +114,15 @@ class _TagScanner(html.parser.HTMLParser):
 
 
 def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
-    raw_html: list[tuple[str, Span]] = [
-        (str(event.get("Html") or event.get("InlineHtml")), span)
-        for event, span in s.doc.events
+    raw_html: list[tuple[str, int]] = [
+        (str(event.get("Html") or event.get("InlineHtml")), index)
+        for index, event in enumerate(s.doc.events)
         if isinstance(event, dict) and ("Html" in event or "InlineHtml" in event)
     ]
     # one cheap look over all of it first; the parser decides, event by event, only when needed
     if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
         return
-    for raw, span in raw_html:
+    for raw, index in raw_html:
         if not _SUSPECT.search(raw):
             continue
         scanner = _TagScanner()
@@ -131,7 +131,7 @@ def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
         for what in dict.fromkeys(scanner.found):
             yield _finding(
                 s,
-                s.doc.line_at(span),
+                s.doc.line_at(index),
                 "forbidden-markup",
                 "warning",
                 f"{what} is removed from the email (mail clients block it); "

@@ -1,9 +1,9 @@
 """Markdown → events (one parse) → HTML fragment.
 
-pyromark (pulldown-cmark) parses the body once, with source offsets; the same event tuple feeds
-this HTML writer, the plain-text writer (``plaintext.py``) and the lint rules (which turn offsets
-into file lines). The HTML written here is not yet safe: raw HTML from the issue passes through
-and ``sanitize.py`` cleans the whole fragment afterwards.
+pyromark (pulldown-cmark) parses the body once; the same event tuple feeds this HTML writer, the
+plain-text writer (``plaintext.py``) and the lint rules. Source offsets, which turn an event into
+a file line, are computed only when a finding needs one. The HTML written here is not yet safe:
+raw HTML from the issue passes through, and ``sanitize.py`` cleans the whole fragment afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import Any, cast
 
@@ -31,15 +32,25 @@ Span = Mapping[str, int]  # {"start": byte, "end": byte} into the body's UTF-8
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed body: events with their byte range in the body, and the body's first file line."""
+    """A parsed body: its events, and the file line where the body starts."""
 
     source: str
-    events: tuple[tuple[Event, Span], ...]
+    events: tuple[Event, ...]
     first_line: int
 
-    def line_at(self, span: Span) -> int:
-        """The file line where an event's byte range starts."""
-        return self.source.encode("utf-8").count(b"\n", 0, span["start"]) + self.first_line
+    @cached_property
+    def spans(self) -> tuple[Span, ...]:
+        """Each event's byte range in the body, for line numbers in findings.
+
+        Asked for only when a finding needs a line: the ranges cost as much again as the parse.
+        """
+        with_ranges = _PARSER.events_with_range(self.source, merge_text=True)
+        return tuple(cast(Span, span) for _, span in with_ranges)
+
+    def line_at(self, index: int) -> int:
+        """The file line where event number `index` starts."""
+        start = self.spans[index]["start"]
+        return self.source.encode("utf-8").count(b"\n", 0, start) + self.first_line
 
 
 # Mailchimp-style merge tags (*|FNAME|*) would otherwise be read as emphasis
@@ -50,10 +61,7 @@ def parse_markdown(body: str, first_line: int = 1) -> Document:
     """Parse a Markdown body (CommonMark + tables, strikethrough, footnotes, task lists)."""
     if "*|" in body:
         body = _STAR_MERGE_TAG.sub(r"\\*|\1|\\*", body)
-    events = cast(
-        tuple[tuple[Event, Span], ...], tuple(_PARSER.events_with_range(body, merge_text=True))
-    )
-    return Document(body, events, first_line)
+    return Document(body, tuple(_PARSER.events(body)), first_line)
 
 
 def slugify(text: str) -> str:
@@ -87,9 +95,9 @@ class _HtmlWriter:
         self.image: dict[str, Any] = {}
         self.footnote_number = 0
 
-    def write(self, events: tuple[tuple[Event, Span], ...]) -> str:
+    def write(self, events: tuple[Event, ...]) -> str:
         out = self.out
-        for event, _ in events:
+        for event in events:
             if type(event) is str:
                 self.simple(event)
                 continue
@@ -100,7 +108,10 @@ class _HtmlWriter:
                     continue
                 if self.heading_at >= 0:
                     self.heading_text.append(value)
-                out.append(escape(value, False))
+                # most text has nothing to escape; testing for it is cheaper than escaping
+                out.append(
+                    escape(value, False) if "&" in value or "<" in value or ">" in value else value
+                )
             elif kind == "Start":
                 self.start(value)
             elif kind == "End":

@@ -245,7 +245,7 @@ class _TextWriter:
         """Wrap and write the pending inline text as one paragraph."""
         if not self.inline:
             return
-        text = "".join(self.inline).strip(" ")
+        text = "".join(self.inline).strip(" " + HARD_BREAK)
         self.inline = []
         if not text.strip(" " + HARD_BREAK):
             return
@@ -265,7 +265,7 @@ class _TextWriter:
                 if len(marker) + 1 + len(url) <= self.width:
                     lines.append(f"{marker} {url}")
                 else:  # the URL alone on its own line, where no client will wrap it
-                    lines.extend((marker, "    " + url))
+                    lines.extend((marker.rstrip(), "    " + url))
             self.emit(lines)
             self.blank = True
             self.section = []
@@ -315,7 +315,7 @@ class _TextWriter:
 
     def write(self, doc: Document) -> str:
         inline = self.inline
-        for event, _ in doc.events:
+        for event in doc.events:
             if type(event) is str:
                 self.simple(event)
                 continue
@@ -383,113 +383,135 @@ class _TextWriter:
     def _footnote(self, label: str) -> int:
         return self.footnotes.setdefault(label, len(self.footnotes) + 1)
 
+    # Start and End events dispatch by tag name to the methods below (_open_X / _close_X); a
+    # tag with no method needs nothing in plain text (paragraph starts, table heads...).
+
     def start(self, tag: Any) -> None:
-        if isinstance(tag, str):
-            if tag == "Emphasis":
-                self.inline.append("_")
-            elif tag == "Strong":
-                self.inline.append("*")
-            elif tag == "Strikethrough":
-                self.inline.append("~~")
-            elif tag == "Item":
-                self.flush(block=False)
-                kind = self.lists[-1] if self.lists else None
-                bullet = "- " if kind is None else f"{kind}. "
-                if kind is not None:
-                    self.lists[-1] = kind + 1
-                self.stack.append(_Container(bullet, " " * len(bullet)))
-            elif tag == "HtmlBlock":
-                self.flush()
-                self.html = _HtmlReader(self)
-            elif tag == "TableHead" or tag == "TableRow":
-                if self.table is not None:
-                    self.table.append([])
-            elif tag == "TableCell":
-                self.flush(block=False)
-            return
-        kind, value = next(iter(tag.items()))
-        if kind == "Heading":
-            self.flush()
-            self.heading = int(value["level"][1])
-            if self.heading <= 2 and not self.stack:
-                self.references()
-        elif kind == "List":
-            self.flush(block=False)
-            self.lists.append(None if value is None else int(value))
-        elif kind == "BlockQuote":
-            self.flush()
-            self.stack.append(_Container("> ", "> "))
-        elif kind == "CodeBlock":
-            self.flush()
-            self.code = []
-        elif kind == "Link":
-            if not self.image_depth:
-                self.start_link(link_href(value), value.get("link_type", ""))
-        elif kind == "Image":
-            self.image_depth += 1
-            if self.image_depth == 1:
-                self.alt = []
-                self.image_src = str(value["dest_url"])
-        elif kind == "Table":
-            self.flush()
-            self.table = []
-        elif kind == "FootnoteDefinition":
-            self.flush()
-            label = f"[^{self._footnote(value)}]: "
-            self.stack.append(_Container(label, " " * 4))
+        if type(tag) is str:
+            handler = _OPEN.get(tag)
+            if handler is not None:
+                handler(self, None)
+        else:
+            ((kind, value),) = tag.items()
+            handler = _OPEN.get(kind)
+            if handler is not None:
+                handler(self, value)
+
+    def end(self, tag: Any) -> None:
+        kind = tag if type(tag) is str else next(iter(tag))
+        if self.image_depth and kind != "Image":
+            return  # everything inside an image's alt text is just text
+        handler = _CLOSE.get(kind)
+        if handler is not None:
+            handler(self)
+
+    def _open_emphasis(self, _: Any = None) -> None:
+        self.inline.append("_")
+
+    def _open_strong(self, _: Any = None) -> None:
+        self.inline.append("*")
+
+    def _open_strikethrough(self, _: Any = None) -> None:
+        self.inline.append("~~")
+
+    def _open_item(self, _: Any) -> None:
+        self.flush(block=False)
+        kind = self.lists[-1] if self.lists else None
+        bullet = "- " if kind is None else f"{kind}. "
+        if kind is not None:
+            self.lists[-1] = kind + 1
+        self.stack.append(_Container(bullet, " " * len(bullet)))
+
+    def _open_html_block(self, _: Any) -> None:
+        self.flush()
+        self.html = _HtmlReader(self)
+
+    def _open_table_row(self, _: Any) -> None:
+        if self.table is not None:
+            self.table.append([])
+
+    def _open_table_cell(self, _: Any) -> None:
+        self.flush(block=False)
+
+    def _open_heading(self, value: Any) -> None:
+        self.flush()
+        self.heading = int(value["level"][1])
+        if self.heading <= 2 and not self.stack:
+            self.references()
+
+    def _open_list(self, value: Any) -> None:
+        self.flush(block=False)
+        self.lists.append(None if value is None else int(value))
+
+    def _open_block_quote(self, _: Any) -> None:
+        self.flush()
+        self.stack.append(_Container("> ", "> "))
+
+    def _open_code_block(self, _: Any) -> None:
+        self.flush()
+        self.code = []
+
+    def _open_link(self, value: Any) -> None:
+        if not self.image_depth:
+            self.start_link(link_href(value), value.get("link_type", ""))
+
+    def _open_image(self, value: Any) -> None:
+        self.image_depth += 1
+        if self.image_depth == 1:
+            self.alt = []
+            self.image_src = str(value["dest_url"])
+
+    def _open_table(self, _: Any) -> None:
+        self.flush()
+        self.table = []
+
+    def _open_footnote_definition(self, value: Any) -> None:
+        self.flush()
+        label = f"[^{self._footnote(value)}]: "
+        self.stack.append(_Container(label, " " * 4))
 
     image_src = ""
 
-    def end(self, tag: Any) -> None:
-        if isinstance(tag, dict):
-            kind = next(iter(tag))
-            if kind == "Heading":
-                self._heading()
-            elif kind == "List":
-                self.flush(block=False)
-                self.lists.pop()
-                self.blank = not self.lists  # a nested list ends inside its item: no gap
-            elif kind == "BlockQuote":
-                self.flush()
-                self.stack.pop()
-                self.blank = True
-            return
-        if tag == "Image":
-            self.image_depth -= 1
-            if self.image_depth == 0:
-                self.image(self.image_src, "".join(self.alt))
-        elif self.image_depth:
-            return
-        elif tag == "Paragraph":
-            self.flush()
-        elif tag == "Emphasis":
-            self.inline.append("_")
-        elif tag == "Strong":
-            self.inline.append("*")
-        elif tag == "Strikethrough":
-            self.inline.append("~~")
-        elif tag == "Link":
-            self.end_link()
-        elif tag == "Item":
-            self.flush(block=False)
-            self.stack.pop()
-        elif tag == "CodeBlock":
-            self._code_block()
-        elif tag == "HtmlBlock":
-            if self.html is not None:
-                self.html.close()
-            self.html = None
-            self.flush()
-        elif tag == "FootnoteDefinition":
-            self.flush()
-            self.stack.pop()
-        elif tag == "TableCell":
-            if self.table is not None:
-                cell = "".join(self.inline).replace(HARD_BREAK, " ")
-                self.table[-1].append(" ".join(cell.split()))
-            self.inline = []
-        elif tag == "Table":
-            self._table()
+    def _close_heading(self) -> None:
+        self._heading()
+
+    def _close_list(self) -> None:
+        self.flush(block=False)
+        self.lists.pop()
+        self.blank = not self.lists  # a nested list ends inside its item: no gap
+
+    def _close_block_quote(self) -> None:
+        self.flush()
+        self.stack.pop()
+        self.blank = True
+
+    def _close_image(self) -> None:
+        self.image_depth -= 1
+        if self.image_depth == 0:
+            self.image(self.image_src, "".join(self.alt))
+
+    def _close_paragraph(self) -> None:
+        self.flush()
+
+    def _close_item(self) -> None:
+        self.flush(block=False)
+        self.stack.pop()
+
+    def _close_html_block(self) -> None:
+        if self.html is not None:
+            self.html.close()
+        self.html = None
+        self.flush()
+
+    def _close_footnote_definition(self) -> None:
+        self.flush()
+        self.stack.pop()
+
+    def _close_table_cell(self) -> None:
+        if self.table is not None:
+            cell = "".join(self.inline).replace(HARD_BREAK, " ")
+            self.table[-1].append(" ".join(cell.split()))
+        self.inline = []
 
     def _heading(self) -> None:
         text = " ".join("".join(self.inline).replace(HARD_BREAK, " ").split())
@@ -514,7 +536,7 @@ class _TextWriter:
         for line in code.split("\n"):
             line = line.rstrip()
             if len(line) <= width:
-                lines.append("    " + line)
+                lines.append("    " + line if line else "")
                 continue
             # too long for a mail client: wrap at spaces, continuation indented under the code
             indent = line[: len(line) - len(line.lstrip())]
@@ -552,6 +574,43 @@ class _TextWriter:
                 self.emit(record)
                 self.blank = True
         self.blank = True
+
+
+_OPEN: dict[str, Any] = {
+    "Emphasis": _TextWriter._open_emphasis,
+    "Strong": _TextWriter._open_strong,
+    "Strikethrough": _TextWriter._open_strikethrough,
+    "Item": _TextWriter._open_item,
+    "HtmlBlock": _TextWriter._open_html_block,
+    "TableHead": _TextWriter._open_table_row,
+    "TableRow": _TextWriter._open_table_row,
+    "TableCell": _TextWriter._open_table_cell,
+    "Heading": _TextWriter._open_heading,
+    "List": _TextWriter._open_list,
+    "BlockQuote": _TextWriter._open_block_quote,
+    "CodeBlock": _TextWriter._open_code_block,
+    "Link": _TextWriter._open_link,
+    "Image": _TextWriter._open_image,
+    "Table": _TextWriter._open_table,
+    "FootnoteDefinition": _TextWriter._open_footnote_definition,
+}
+_CLOSE: dict[str, Any] = {
+    "Heading": _TextWriter._close_heading,
+    "List": _TextWriter._close_list,
+    "BlockQuote": _TextWriter._close_block_quote,
+    "Image": _TextWriter._close_image,
+    "Paragraph": _TextWriter._close_paragraph,
+    "Emphasis": _TextWriter._open_emphasis,
+    "Strong": _TextWriter._open_strong,
+    "Strikethrough": _TextWriter._open_strikethrough,
+    "Link": lambda writer: writer.end_link(),
+    "Item": _TextWriter._close_item,
+    "CodeBlock": lambda writer: writer._code_block(),
+    "HtmlBlock": _TextWriter._close_html_block,
+    "FootnoteDefinition": _TextWriter._close_footnote_definition,
+    "TableCell": _TextWriter._close_table_cell,
+    "Table": lambda writer: writer._table(),
+}
 
 
 def markdown_to_text(doc: Document, base_url: str = "", width: int = WIDTH) -> str:

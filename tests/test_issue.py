@@ -146,3 +146,9 @@ def test_find_issues(tmp_path):
         find_issues([empty])
     with pytest.raises(IssueError, match="no such file"):
         find_issues([tmp_path / "missing.md"])
+
+
+def test_blank_lines_after_the_header_keep_body_lines_right(write_issue, make_settings):
+    path = write_issue("---\ntitle: T\ndate: 2024-01-01\n---   \n\n\nBody on line 7\n")
+    issue = load_issue(path, make_settings())
+    assert issue.body_line == 5 and issue.body == "\n\nBody on line 7\n"

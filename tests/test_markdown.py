@@ -52,9 +52,10 @@ def test_raw_html_passes_to_the_sanitizer_untouched():
 
 
 def test_line_numbers_from_offsets():
-    doc = parse_markdown("one\n\ntwo\n\n<script>x</script>\n", first_line=10)
-    spans = [span for event, span in doc.events if isinstance(event, dict) and "Html" in event]
-    assert doc.line_at(spans[0]) == 14
+    doc = parse_markdown("one\n\ntwo *x* [y](z)\n\n<script>x</script>\n", first_line=10)
+    assert len(doc.spans) == len(doc.events)
+    index = next(i for i, e in enumerate(doc.events) if isinstance(e, dict) and "Html" in e)
+    assert doc.line_at(index) == 14
 
 
 def test_slugify():
