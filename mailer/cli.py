@@ -70,6 +70,7 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
     Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
     """
     from mailer.build import build_issues
+    from mailer.lint import count
 
     settings = state.settings()
     started = time.perf_counter()
@@ -81,7 +82,7 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
             click.echo(f"Error: {result.error}", err=True)
             continue
         built += 1
-        counts = _count(result.findings)
+        counts = count(result.findings)
         warnings += counts["warning"]
         errors += counts["error"]
         note = _findings_note(counts)
@@ -95,6 +96,35 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
         summary += f" ({errors} error and {warnings} warning findings; see `mailer check`)"
     click.echo(summary)
     if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.pass_obj
+def check(state: _State, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check issues before they are sent: exit 1 on errors (and warnings with --strict).
+
+    Every finding names the file and line, what is wrong and how to fix it. Rule ids are stable
+    (see `mailer.checks`); JSON output is a list of {path, line, rule, severity, message}.
+
+    Example: mailer check issues/ --strict --format github
+    """
+    from mailer.check import check_paths, format_github, format_json, format_text
+
+    result = check_paths(list(paths) or [Path("issues")], state.settings())
+    output = {"text": format_text, "json": format_json}.get(fmt)
+    click.echo(output(result) if output else format_github(result.findings))
+    if result.failed(strict):
         sys.exit(1)
 
 
@@ -119,13 +149,6 @@ def new(state: _State, title: str | None, folder: Path, when: str | None) -> Non
 
     path = new_issue(folder, state.settings(), title=title, when=when)
     click.echo(str(path))
-
-
-def _count(findings: Any) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
 
 
 def _findings_note(counts: dict[str, int]) -> str:

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 from mailer.cli import cli
 
-GOOD = "---\ntitle: Good\ndate: 2024-01-05\n---\nHello [there](https://example.org).\n"
+GOOD = (
+    "---\ntitle: Good\nsubtitle: Fine\ndate: 2024-01-05\n---\nHello [there](https://example.org).\n"
+)
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

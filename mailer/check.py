@@ -1,0 +1,95 @@
+"""``mailer check``'s library half: findings for many issues, and their three output formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailer.checks.meta import check_issues
+from mailer.config import Settings
+from mailer.errors import MailerError
+from mailer.issue import Issue, find_issues, load_issue
+from mailer.lint import Finding, count
+from mailer.render import render_issue
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    checked: int
+    findings: tuple[Finding, ...]
+
+    def failed(self, strict: bool = False) -> bool:
+        totals = count(self.findings)
+        return totals["error"] > 0 or (strict and totals["warning"] > 0)
+
+
+def check_paths(paths: list[Path], settings: Settings) -> CheckResult:
+    """Every rule over every issue under `paths`; an issue that cannot load is an error finding."""
+    sources = find_issues(paths)
+    findings: list[Finding] = []
+    issues: list[Issue] = []
+    for source in sources:
+        try:
+            issue = load_issue(source, settings)
+            findings.extend(render_issue(issue, settings).findings)
+            issues.append(issue)
+        except MailerError as exc:
+            line = getattr(exc, "line", None)
+            message = getattr(exc, "message", str(exc))
+            findings.append(Finding(source, line, "issue", "error", message))
+    findings.extend(check_issues(issues))
+    findings.sort(key=lambda f: (str(f.path), f.line or 0))
+    return CheckResult(len(sources), tuple(findings))
+
+
+def format_text(result: CheckResult) -> str:
+    """Findings grouped per file, each file with its counts, then a summary line."""
+    lines: list[str] = []
+    by_file: dict[Path, list[Finding]] = {}
+    for finding in result.findings:
+        by_file.setdefault(finding.path, []).append(finding)
+    for path, found in by_file.items():
+        totals = count(found)
+        lines.append(
+            f"{path} ({_plural(totals['error'], 'error')}, {_plural(totals['warning'], 'warning')})"
+        )
+        for f in found:
+            where = f"{f.line}:" if f.line else "-:"
+            lines.append(f"  {where:>5} {f.severity}: {f.message} [{f.rule}]")
+    totals = count(result.findings)
+    lines.append(
+        f"{_plural(result.checked, 'issue')} checked: {_plural(totals['error'], 'error')}, "
+        f"{_plural(totals['warning'], 'warning')}"
+    )
+    return "\n".join(lines)
+
+
+def format_json(result: CheckResult) -> str:
+    """A JSON list of {path, line, rule, severity, message}."""
+    return json.dumps([f.as_dict() for f in result.findings], indent=2, ensure_ascii=False)
+
+
+def format_github(findings: Iterable[Finding]) -> str:
+    """GitHub Actions workflow commands: each finding becomes an annotation on its line."""
+    lines = []
+    for f in findings:
+        props = f"file={_escape_property(str(f.path))}"
+        if f.line:
+            props += f",line={f.line}"
+        props += f",title={_escape_property(f.rule)}"
+        lines.append(f"::{f.severity} {props}::{_escape_data(f.message)}")
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,85 @@
+"""Every rule of ``mailer check``, each a small function ``check_<rule>(subject)`` yielding
+Findings. Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to them.
+
+| id | severity | what |
+|---|---|---|
+| size | error / warning | HTML over Gmail's 102 KB clipping limit / over 90 KB |
+| forbidden-markup | warning | script, iframe, video, form, body style, on*= ... (removed) |
+| image-alt | warning | image without alt text, or a placeholder alt (a file name, "image") |
+| image-src | error / warning | relative src without a `url` setting, empty src / `http:` src |
+| image-width | warning | a local image wider than the email, with no width |
+| link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
+| anchor-missing | error | in-page `#anchor` with no such id in the email |
+| link-insecure | warning | `http:` link |
+| link-text | warning | link text that says nothing ("here", "click here", a bare URL) |
+| reference-unresolved | error | `[text][label]` with no `[label]: url` definition |
+| template-leftover | error / warning | `{% %}`, `{{ }}` not a merge tag / kramdown `{: }` |
+| placeholder | error | TK, TODO, FIXME, lorem ipsum |
+| subject | error / warning | empty subject / longer than 100 characters |
+| preheader | warning | no preheader (`subtitle`): inboxes show the first body text |
+| schedule-past | warning | a recent issue whose send time has passed |
+| schedule-same-day | warning | two issues on the same day (from `check_issues`) |
+| front-matter-key | warning | a near-miss of a known key (`subtitel`) |
+| hero-image | warning | `hero-img` that is not a URL |
+| css-support | warning | inline CSS in the issue that mail clients drop or ignore |
+| html-lang | error | no `lang` on `<html>` |
+| heading-skip | warning | a heading level skipped (h2 → h4) |
+| layout-table | warning | a table with no header cells and no role="presentation" |
+"""
+
+from __future__ import annotations
+
+from mailer.checks.content import (
+    check_forbidden_markup,
+    check_placeholder,
+    check_reference_unresolved,
+    check_template_leftover,
+)
+from mailer.checks.email import (
+    check_css_support,
+    check_heading_skip,
+    check_html_lang,
+    check_layout_table,
+    check_size,
+)
+from mailer.checks.links import (
+    check_anchor_missing,
+    check_image_alt,
+    check_image_src,
+    check_image_width,
+    check_link_broken,
+    check_link_insecure,
+    check_link_text,
+)
+from mailer.checks.meta import (
+    check_front_matter_key,
+    check_hero_image,
+    check_preheader,
+    check_schedule_past,
+    check_subject,
+)
+from mailer.lint import Rule
+
+RULES: tuple[Rule, ...] = (
+    check_subject,
+    check_preheader,
+    check_front_matter_key,
+    check_hero_image,
+    check_schedule_past,
+    check_size,
+    check_forbidden_markup,
+    check_template_leftover,
+    check_placeholder,
+    check_reference_unresolved,
+    check_link_broken,
+    check_anchor_missing,
+    check_link_insecure,
+    check_link_text,
+    check_image_alt,
+    check_image_src,
+    check_image_width,
+    check_css_support,
+    check_html_lang,
+    check_heading_skip,
+    check_layout_table,
+)

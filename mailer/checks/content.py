@@ -1,0 +1,172 @@
+"""Rules over the issue's text: markup the renderer removes, template syntax that would reach
+readers literally, placeholders, and reference links that never resolved."""
+
+from __future__ import annotations
+
+import html.parser
+import re
+from collections.abc import Iterator
+
+from mailer.lint import Finding, Subject
+from mailer.sanitize import REMOVED_WITH_CONTENT
+
+_SUSPECT = re.compile(
+    r"<(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")\b|\son\w+\s*=|javascript:",
+    re.IGNORECASE,
+)
+
+
+class _TagScanner(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in REMOVED_WITH_CONTENT:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{name}= on <{tag}>")
+            elif name in ("href", "src") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"a javascript: URL on <{tag}>")
+
+
+def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
+    raw_html: list[tuple[str, int]] = [
+        (str(event.get("Html") or event.get("InlineHtml")), index)
+        for index, event in enumerate(s.doc.events)
+        if isinstance(event, dict) and ("Html" in event or "InlineHtml" in event)
+    ]
+    # one cheap look over all of it first; the parser decides, event by event, only when needed
+    if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
+        return
+    for raw, index in raw_html:
+        if not _SUSPECT.search(raw):
+            continue
+        scanner = _TagScanner()
+        scanner.feed(raw)
+        scanner.close()
+        for what in dict.fromkeys(scanner.found):
+            yield s.finding(
+                s.line(index),
+                "forbidden-markup",
+                "warning",
+                f"{what} is removed from the email (mail clients block it); "
+                "link to the content instead",
+            )
+
+
+# Template syntax each provider fills in when it sends: everything else in braces would reach
+# readers literally (or make the provider's template engine fail).
+_MERGE_VARIABLES = {
+    "buttondown": {
+        "subscriber",
+        "unsubscribe_url",
+        "email_url",
+        "email",
+        "newsletter",
+        "manage_subscription_url",
+        "subscribe_url",
+    },
+    "kit": {"subscriber", "unsubscribe_url", "first_name", "email_address"},
+    "listmonk": {
+        "UnsubscribeURL",
+        "ManageURL",
+        "OptinURL",
+        "MessageURL",
+        "TrackView",
+        "TrackLink",
+        "Date",
+        "L",
+        "Safe",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+    },
+    "mailchimp": set(),
+}
+_MERGE_BLOCKS = {
+    "buttondown": {"if", "elif", "else", "endif", "for", "endfor", "with", "endwith"},
+    "kit": {"if", "elsif", "else", "endif", "unless", "endunless", "for", "endfor"},
+    "listmonk": set(),
+    "mailchimp": set(),
+}
+_VARIABLE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+_BLOCK = re.compile(r"\{%-?\s*(\w*).*?-?%\}")
+_IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
+
+
+def check_template_leftover(s: Subject) -> Iterator[Finding]:
+    provider = s.settings.provider
+    variables = _MERGE_VARIABLES.get(provider, set())
+    blocks = _MERGE_BLOCKS.get(provider, set())
+    for text, index, _ in s.inventory.texts:
+        if "{" not in text:
+            continue
+        for match in _BLOCK.finditer(text):
+            if match[1] not in blocks:
+                yield s.finding(
+                    s.line(index),
+                    "template-leftover",
+                    "error",
+                    f"template tag {match[0]!r} would reach readers as text "
+                    f"({provider} does not process it); remove it or render it first",
+                )
+        for match in _VARIABLE.finditer(text):
+            root = re.split(r"[\s.|(]", match[1].lstrip("."), maxsplit=1)[0]
+            is_go_field = provider == "listmonk" and match[1].startswith(".")
+            if root not in variables and not is_go_field:
+                yield s.finding(
+                    s.line(index),
+                    "template-leftover",
+                    "error",
+                    f"{match[0]!r} is not a {provider} merge tag and would reach readers as text",
+                )
+        for match in _IAL.finditer(text):
+            yield s.finding(
+                s.line(index),
+                "template-leftover",
+                "warning",
+                f"kramdown attribute list {match[0]!r} is not Markdown here and shows as text",
+            )
+
+
+# markers are written in capitals; "todo" in prose is just a word
+_PLACEHOLDER = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|[Ll]orem [Ii]psum")
+
+
+def check_placeholder(s: Subject) -> Iterator[Finding]:
+    # a link titled "Remove the last FIXME" names the marker, it is not one
+    prose = [(text, index) for text, index, in_link in s.inventory.texts if not in_link]
+    joined = "\n".join(text for text, _ in prose)
+    if not any(marker in joined for marker in _MARKERS):
+        return  # substring scans are C-speed; most issues stop here
+    for text, index in prose:
+        for match in _PLACEHOLDER.finditer(text):
+            yield s.finding(
+                s.line(index), "placeholder", "error", f"placeholder {match[0]!r} left in the issue"
+            )
+
+
+_MARKERS = ("TK", "TODO", "FIXME", "XXX", "orem ipsum", "orem Ipsum")
+
+
+_UNRESOLVED = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
+
+
+def check_reference_unresolved(s: Subject) -> Iterator[Finding]:
+    for text, index, _ in s.inventory.texts:
+        if "][" not in text:
+            continue
+        for match in _UNRESOLVED.finditer(text):
+            label = match[2] or match[1]
+            yield s.finding(
+                s.line(index),
+                "reference-unresolved",
+                "error",
+                f"reference link {match[0]!r} shows as text: no '[{label}]: URL' defines it",
+            )

@@ -1,0 +1,145 @@
+"""What an issue's body contains, collected once for all the rules: links, images, headings,
+text, inline styles and tables, each with the index of the event it came from (for its line).
+
+Markdown and raw HTML both count: a link is a link whether written as ``[x](url)`` or
+``<a href="url">x</a>``.
+"""
+
+from __future__ import annotations
+
+import html.parser
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailer.markdown import Document, link_href
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    index: int
+    kind: str  # Inline, Reference, Autolink, Email (Markdown) or Html
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str | None  # None: no alt at all (only possible in raw HTML)
+    width: str | None
+    index: int
+
+
+@dataclass
+class Inventory:
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    headings: list[tuple[int, int]] = field(default_factory=list)  # (level, event index)
+    texts: list[tuple[str, int, bool]] = field(default_factory=list)  # (prose, index, in a link)
+    styles: list[tuple[str, str, int]] = field(default_factory=list)  # (tag, style="", index)
+    tables: list[tuple[bool, int]] = field(default_factory=list)  # (has <th> or role, index)
+
+
+class _RawHtml(html.parser.HTMLParser):
+    """Reads one raw-HTML event of the issue into the inventory."""
+
+    def __init__(self, inventory: Inventory, index: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inv = inventory
+        self.index = index
+        self.open_link: tuple[str, list[str]] | None = None
+        self.table_open = False
+        self.table_marked = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("style"):
+            self.inv.styles.append((tag, a["style"] or "", self.index))
+        if tag == "a" and "href" in a:
+            self.open_link = (a["href"] or "", [])
+        elif tag == "img":
+            self.inv.images.append(
+                Image(a.get("src") or "", a.get("alt"), a.get("width"), self.index)
+            )
+        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.inv.headings.append((int(tag[1]), self.index))
+        elif tag == "table":
+            self.table_open, self.table_marked = True, a.get("role") == "presentation"
+        elif tag == "th" and self.table_open:
+            self.table_marked = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.open_link is not None:
+            href, text = self.open_link
+            self.inv.links.append(Link(href, "".join(text).strip(), self.index, "Html"))
+            self.open_link = None
+        elif tag == "table" and self.table_open:
+            self.inv.tables.append((self.table_marked, self.index))
+            self.table_open = False
+
+    def handle_data(self, data: str) -> None:
+        if self.open_link is not None:
+            self.open_link[1].append(data)
+
+    def close(self) -> None:
+        super().close()
+        if self.open_link is not None:  # <a href> whose text continues outside this event
+            self.inv.links.append(Link(self.open_link[0], "", self.index, "Html"))
+        if self.table_open:
+            self.inv.tables.append((self.table_marked, self.index))
+
+
+def take_inventory(doc: Document) -> Inventory:
+    """Walk the body's events once and collect what the rules look at."""
+    inv = Inventory()
+    link_stack: list[tuple[str, str, int, list[str]]] = []
+    code_depth = 0
+    image: tuple[str, int, list[str]] | None = None
+    block: _RawHtml | None = None
+    for index, event in enumerate(doc.events):
+        if isinstance(event, str):
+            continue
+        ((kind, value),) = event.items()
+        if kind == "Text":
+            if image is not None:
+                image[2].append(value)
+            elif code_depth == 0:
+                inv.texts.append((value, index, bool(link_stack)))
+            for _, _, _, text in link_stack:
+                text.append(value)
+        elif kind == "Code":
+            for _, _, _, text in link_stack:
+                text.append(value)
+        elif kind == "Start":
+            tag = value if isinstance(value, str) else next(iter(value))
+            inner: Any = None if isinstance(value, str) else value[tag]
+            if tag == "Link":
+                link_stack.append((link_href(inner), inner.get("link_type", ""), index, []))
+            elif tag == "Image":
+                image = (str(inner["dest_url"]), index, [])
+            elif tag == "Heading":
+                inv.headings.append((int(inner["level"][1]), index))
+            elif tag == "CodeBlock":
+                code_depth += 1
+            elif tag == "HtmlBlock":
+                block = _RawHtml(inv, index)
+        elif kind == "End":
+            tag = value if isinstance(value, str) else next(iter(value))
+            if tag == "Link" and link_stack:
+                href, link_type, start, text = link_stack.pop()
+                inv.links.append(Link(href, "".join(text).strip(), start, link_type))
+            elif tag == "Image" and image is not None:
+                inv.images.append(Image(image[0], "".join(image[2]), None, image[1]))
+                image = None
+            elif tag == "CodeBlock":
+                code_depth -= 1
+            elif tag == "HtmlBlock" and block is not None:
+                block.close()
+                block = None
+        elif kind == "Html" and block is not None:
+            block.feed(value)
+        elif kind in ("Html", "InlineHtml"):
+            reader = _RawHtml(inv, index)
+            reader.feed(value)
+            reader.close()
+    return inv

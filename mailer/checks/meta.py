@@ -1,0 +1,99 @@
+"""Rules over the issue's header: subject, preheader, keys, and when it is sent."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from mailer.issue import KNOWN_KEYS, Issue
+from mailer.lint import Finding, Subject
+
+SUBJECT_MAX = 100
+RECENT = timedelta(days=7)  # a send time passed longer ago than this belongs to the archive
+
+
+def check_subject(s: Subject) -> Iterator[Finding]:
+    subject = s.rendered.subject.strip()
+    line = s.issue.line_of("subject") or s.issue.line_of("title")
+    if not subject:
+        yield s.finding(line, "subject", "error", "the subject is empty")
+    elif len(subject) > SUBJECT_MAX:
+        yield s.finding(
+            line,
+            "subject",
+            "warning",
+            f"the subject is {len(subject)} characters; inboxes cut it near 60-100",
+        )
+
+
+def check_preheader(s: Subject) -> Iterator[Finding]:
+    if not s.rendered.preheader.strip():
+        yield s.finding(
+            1,
+            "preheader",
+            "warning",
+            "no preheader: inboxes show the first words of the body after the subject; "
+            "add a 'subtitle' (or 'preheader') to the front matter",
+        )
+
+
+def check_front_matter_key(s: Subject) -> Iterator[Finding]:
+    for key in s.issue.meta:
+        if key in KNOWN_KEYS:
+            continue
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.8)
+        if close:
+            yield s.finding(
+                s.issue.line_of(key),
+                "front-matter-key",
+                "warning",
+                f'unknown key "{key}": did you mean "{close[0]}"? (it is ignored)',
+            )
+
+
+def check_hero_image(s: Subject) -> Iterator[Finding]:
+    hero = s.issue.meta.get("hero_img")
+    if hero in (None, ""):
+        return
+    if not isinstance(hero, str) or not re.match(r"^(https?://\S+|/\S+)$", hero.strip()):
+        yield s.finding(
+            s.issue.line_of("hero_img"),
+            "hero-image",
+            "warning",
+            f"hero-img should be an image URL, not {hero!r}",
+        )
+
+
+def check_schedule_past(s: Subject) -> Iterator[Finding]:
+    issue = s.issue
+    now = datetime.now(UTC)
+    if issue.draft or not now - RECENT < issue.send_at < now:
+        return
+    local = issue.send_at.astimezone(s.settings.zone).strftime("%Y-%m-%d %H:%M %Z")
+    yield s.finding(
+        issue.line_of("send_at") or issue.line_of("date"),
+        "schedule-past",
+        "warning",
+        f"the send time ({local}) has passed: sync will not send it; if it has not gone out, "
+        "give it a new date or send_at",
+    )
+
+
+def check_issues(issues: Iterable[Issue]) -> Iterator[Finding]:
+    """Rules across issues: two (non-draft) issues on the same day."""
+    by_day: dict[object, Issue] = {}
+    for issue in sorted(issues, key=lambda i: (i.date, str(i.path))):
+        if issue.draft:
+            continue
+        first = by_day.setdefault(issue.date, issue)
+        if first is not issue:
+            yield Finding(
+                issue.path,
+                issue.line_of("date"),
+                "schedule-same-day",
+                "warning",
+                f"{first.path} is dated the same day ({issue.date}); subscribers "
+                "would get two emails",
+            )

@@ -1,0 +1,254 @@
+"""Each rule of `mailer check`: a case that fails it and one that passes."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailer.check import check_paths, format_github, format_json, format_text
+from mailer.issue import load_issue
+from mailer.lint import Finding, Subject, run_rules
+from mailer.markdown import parse_markdown
+from mailer.render import render_issue
+
+HEADER = "---\ntitle: T\nsubtitle: S\ndate: 2024-01-01\n{extra}---\n"
+
+
+def findings(write_issue, make_settings, body, extra="", **settings):
+    s = make_settings(**settings)
+    path = write_issue(HEADER.format(extra=extra) + body)
+    return render_issue(load_issue(path, s), s).findings
+
+
+def rules(found):
+    return {(f.rule, f.severity) for f in found}
+
+
+CASES = {
+    # rule: (failing body, passing body, extra front matter for the failing case, settings)
+    "forbidden-markup": ("<script>x()</script>\n", "<b>fine</b>\n", "", {}),
+    "template-leftover": (
+        "{% include refs.md %} and {{ page.title }} {:.center}\n",
+        "Hi {{ subscriber.email }} {% if subscriber.tags %}x{% endif %}\n",
+        "",
+        {},
+    ),
+    "placeholder": (
+        "Intro TK.\n\nTODO: write this.\n",
+        "A todo list; see [the FIXME tracker](https://x.example).\n",
+        "",
+        {},
+    ),
+    "reference-unresolved": (
+        "See [the docs][docs].\n",
+        "See [the docs][docs].\n\n[docs]: https://x.example\n",
+        "",
+        {},
+    ),
+    "link-broken": (
+        "[a]() [b](#) [c](http://) [d](/rel/)\n",
+        "[d](/rel/) [e](https://x.example)\n",
+        "",
+        {},
+    ),
+    "anchor-missing": (
+        "[jump](#nowhere)\n",
+        '[jump](#here) [heading](#a-heading)\n\n<a name="here"></a>\n\n## A heading\n',
+        "",
+        {},
+    ),
+    "link-insecure": ("[old](http://x.example/)\n", "[new](https://x.example/)\n", "", {}),
+    "link-text": (
+        "Read [here](https://x.example) or <https://x.example/y>.\n",
+        "Read [the guide](https://x.example).\n",
+        "",
+        {},
+    ),
+    "image-alt": (
+        "![](https://x.example/a.png) ![screenshot](https://x.example/b.png) "
+        '![c.png](https://x.example/c.png) <img src="https://x.example/d.png">\n',
+        "![A chart of costs](https://x.example/a.png)\n",
+        "",
+        {},
+    ),
+    "image-src": (
+        "![A chart](/img/a.png) ![Old](http://x.example/a.png)\n",
+        "![A chart](/img/a.png)\n",
+        "",
+        {},
+    ),
+    "subject": ("Body\n", "Body\n", 'subject: "' + "long " * 25 + '"\n', {}),
+    "front-matter-key": ("Body\n", "Body\n", "subtitel: typo\n", {}),
+    "hero-image": ("Body\n", "Body\n", "hero-img: not a url at all\n", {}),
+    "css-support": (
+        '<p style="float: left; position: fixed">x</p>\n',
+        '<p style="color: red">x</p>\n',
+        "",
+        {},
+    ),
+    "heading-skip": ("## Two\n\n#### Four\n", "## Two\n\n### Three\n", "", {}),
+    "layout-table": (
+        "<table><tr><td>a</td></tr></table>\n",
+        '<table role="presentation"><tr><td>a</td></tr></table>\n\n'
+        "<table><tr><th>h</th></tr></table>\n",
+        "",
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fails_and_passes(rule, write_issue, make_settings):
+    failing, passing, extra, settings = CASES[rule]
+    bad = findings(write_issue, make_settings, failing, extra, **settings)
+    assert rule in {f.rule for f in bad}, bad
+    assert all(f.line is None or f.line >= 1 for f in bad)
+    good_settings = {"url": "https://news.example"} if rule in ("link-broken", "image-src") else {}
+    good = findings(write_issue, make_settings, passing, **good_settings)
+    assert rule not in {f.rule for f in good}, good
+
+
+def test_findings_carry_lines_and_clear_messages(write_issue, make_settings):
+    found = findings(write_issue, make_settings, "Hi\n\n[jump](#nowhere)\n\nTODO\n")
+    by_rule = {f.rule: f for f in found}
+    assert by_rule["anchor-missing"].line == 8 and by_rule["placeholder"].line == 10
+    assert 'add <a name="nowhere"></a>' in by_rule["anchor-missing"].message
+
+
+def test_severities(write_issue, make_settings):
+    found = rules(
+        findings(write_issue, make_settings, "[x](http://a.example) {% include x %} {: .c}\n")
+    )
+    assert ("link-insecure", "warning") in found
+    assert ("template-leftover", "error") in found and ("template-leftover", "warning") in found
+
+
+def test_merge_tags_depend_on_the_provider(write_issue, make_settings):
+    body = "Hi {{ .Subscriber.FirstName }} {{ UnsubscribeURL }}\n"
+    assert "template-leftover" in {f.rule for f in findings(write_issue, make_settings, body)}
+    listmonk = findings(write_issue, make_settings, body, provider="listmonk")
+    assert "template-leftover" not in {f.rule for f in listmonk}
+
+
+def test_preheader_and_size(write_issue, make_settings):
+    s = make_settings()
+    path = write_issue(
+        "---\ntitle: T\ndate: 2024-01-01\n---\n"
+        + "\n\n".join(f"Paragraph {i} " + "word " * 40 for i in range(600))
+    )
+    found = rules(render_issue(load_issue(path, s), s).findings)
+    assert ("preheader", "warning") in found and ("size", "error") in found
+
+
+def test_schedule_past_only_for_recent_issues(write_issue, make_settings):
+    s = make_settings()
+    recent = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    old, future = "2020-01-01", (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    for day, expected in ((recent, True), (old, False), (future, False)):
+        path = write_issue(f"---\ntitle: T\nsubtitle: S\ndate: {day}\n---\nBody\n")
+        got = "schedule-past" in {f.rule for f in render_issue(load_issue(path, s), s).findings}
+        assert got is expected, day
+    draft = write_issue(f"---\ntitle: T\nsubtitle: S\ndate: {recent}\ndraft: true\n---\nBody\n")
+    assert "schedule-past" not in {f.rule for f in render_issue(load_issue(draft, s), s).findings}
+
+
+def test_image_width_of_local_files(tmp_path, write_issue, make_settings):
+    def png(width: int) -> bytes:
+        ihdr = struct.pack(">IIBBBBB", width, 10, 8, 2, 0, 0, 0)
+        chunk = b"IHDR" + ihdr
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + struct.pack(">I", 13)
+            + chunk
+            + struct.pack(">I", zlib.crc32(chunk))
+        )
+
+    (tmp_path / "wide.png").write_bytes(png(1200))
+    (tmp_path / "narrow.png").write_bytes(png(300))
+    found = findings(
+        write_issue,
+        make_settings,
+        "![Wide chart](wide.png) ![Narrow](narrow.png) "
+        '<img src="wide.png" width="500" alt="Sized">\n',
+        url="https://n.example",
+    )
+    widths = [f for f in found if f.rule == "image-width"]
+    assert len(widths) == 1 and "1200 px" in widths[0].message
+
+
+def test_same_day_across_issues(tmp_path, make_settings):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text(HEADER.format(extra="") + "Body\n")
+    result = check_paths([tmp_path], make_settings())
+    assert [f.rule for f in result.findings] == ["schedule-same-day"]
+
+
+def test_a_crashing_rule_becomes_a_finding(write_issue, make_settings):
+    s = make_settings()
+    issue = load_issue(write_issue(HEADER.format(extra="") + "Body\n"), s)
+    rendered = render_issue(issue, s)
+
+    def check_exploding(subject):
+        raise ValueError("odd input")
+        yield  # pragma: no cover
+
+    found = run_rules(Subject(issue, parse_markdown(issue.body), rendered, s), [check_exploding])
+    assert found[0].rule == "exploding" and "could not run" in found[0].message
+
+
+def test_unloadable_issue_is_an_error_finding(tmp_path, make_settings):
+    (tmp_path / "bad.md").write_text("---\ntitle: [oops\ndate: 2024-01-01\n---\nx\n")
+    result = check_paths([tmp_path], make_settings())
+    assert result.failed() and result.findings[0].line == 3 and result.findings[0].rule == "issue"
+
+
+def test_formats():
+    finding = Finding(
+        __import__("pathlib").Path("issues/a.md"), 3, "link-text", "warning", "bad, really: 100%"
+    )
+    from mailer.check import CheckResult
+
+    result = CheckResult(1, (finding,))
+    assert json.loads(format_json(result)) == [finding.as_dict()]
+    assert format_github([finding]) == (
+        "::warning file=issues/a.md,line=3,title=link-text::bad, really: 100%25"
+    )
+    text = format_text(result)
+    assert text.splitlines()[0] == "issues/a.md (0 errors, 1 warning)"
+    assert text.splitlines()[-1] == "1 issue checked: 0 errors, 1 warning"
+    assert not result.failed() and result.failed(strict=True)
+
+
+def test_cli_exit_codes_and_samples(tmp_path):
+    from conftest import ROOT
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "mailer", "check", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+
+    assert run("issues").returncode == 0
+    (tmp_path / "warn.md").write_text(HEADER.format(extra="") + "[here](https://x.example)\n")
+    assert run(str(tmp_path)).returncode == 0
+    assert run(str(tmp_path), "--strict").returncode == 1
+    gh = run(str(tmp_path), "--format", "github")
+    assert gh.stdout.startswith(f"::warning file={tmp_path / 'warn.md'},line=6,title=link-text::")
+
+
+def test_vendored_css_table_names_its_source_and_licence():
+    from mailer.checks.email import css_support
+
+    table = css_support()
+    assert "caniemail" in table["source"] and table["license"].startswith("MIT")
+    assert set(table["clients"]) == {"gmail", "outlook", "apple-mail"}
+    assert table["properties"]["float"]["outlook"] == "n"
+    assert len(table["properties"]) > 50
