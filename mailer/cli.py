@@ -7,6 +7,7 @@ Library modules are imported inside the commands so ``mailer --help`` starts fas
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -126,6 +127,116 @@ def check(state: _State, paths: tuple[Path, ...], fmt: str, strict: bool) -> Non
     click.echo(output(result) if output else format_github(result.findings))
     if result.failed(strict):
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan; make no change at the provider.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def sync(state: _State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None:
+    """Make the provider match the repository: create, update, schedule, unschedule.
+
+    Safe to run any number of times: nothing changed, nothing written; never a second email
+    for an issue, never a send now, never a change to an email already sent. Past issues that
+    were never pushed are reported, not sent. Prints the plan, then the result.
+
+    Example: MAILER_BUTTONDOWN_API_KEY=... mailer sync --dry-run
+    """
+    from mailer.providers import get_provider
+    from mailer.sync import format_report, report_json
+    from mailer.sync import sync as run_sync
+
+    settings = state.settings()
+    provider = get_provider(settings)
+    report = run_sync(list(paths) or [Path("issues")], settings, provider, dry_run=dry_run)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report, settings, provider.display_name, dry_run))
+    _github_summary(format_report(report, settings, provider.display_name, dry_run))
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--draft", "as_draft", is_flag=True, help="Push as a draft (never scheduled).")
+@click.option(
+    "--at",
+    "at",
+    help="Schedule at this time: 2026-11-27T08:00:00-05:00, or "
+    "'2026-11-27 08:00' in the newsletter's timezone.",
+)
+@click.pass_obj
+def push(state: _State, path: Path, as_draft: bool, at: str | None) -> None:
+    """Push one issue to the provider by hand: as a draft, or scheduled.
+
+    Without --draft or --at, the issue is scheduled at its own send time (which must be in the
+    future). Nothing is ever sent right away.
+
+    Example: mailer push issues/2026-11-27-hiring.md --draft
+    """
+    from mailer.providers import Target, get_provider
+    from mailer.sync import describe_time, draft_of, push_target
+
+    settings = state.settings()
+    if as_draft and at:
+        raise click.UsageError("--draft and --at cannot be used together")
+    rendered = _render(path, settings)
+    target: Target = push_target(rendered.issue, settings, as_draft=as_draft, at=at)
+    provider = get_provider(settings)
+    result = provider.push(draft_of(rendered), target)
+    when = describe_time(target.at, settings) if target.at else ""
+    click.echo(
+        f"{result.action} {rendered.issue.slug} as {result.state} {when} "
+        f"({provider.display_name} {result.remote_id}) {result.url}".rstrip()
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def status(state: _State, paths: tuple[Path, ...]) -> None:
+    """List issues with their state at the provider, and whether it matches the file.
+
+    Example: mailer status
+    """
+    from mailer.providers import get_provider
+    from mailer.sync import describe_time, load_for_sync
+
+    settings = state.settings()
+    provider = get_provider(settings)
+    issues, broken = load_for_sync(list(paths) or [Path("issues")], settings)
+    for issue, draft in issues:
+        remote = provider.find(draft.key)
+        if remote is None:
+            where = "not pushed"
+        else:
+            same = "in sync" if remote.content_hash == draft.content_hash else "file changed"
+            where = f"{remote.status} ({remote.id}, {same})"
+        local = "draft" if issue.draft else describe_time(issue.send_at, settings)
+        click.echo(f"{draft.key}  {local}  {where}")
+    for _, error in broken:
+        click.echo(f"Error: {error}", err=True)
+    if broken:
+        sys.exit(1)
+
+
+def _render(path: Path, settings: Any) -> Any:
+    from mailer.build import render_path
+
+    return render_path(path, settings)
+
+
+def _github_summary(text: str) -> None:
+    """Inside GitHub Actions, add what we printed to the job summary page."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(f"```\n{text}\n```\n")
 
 
 @cli.command()

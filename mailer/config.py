@@ -21,6 +21,12 @@ receives a ``Settings``. Secrets (API keys, passwords) are never read from the f
 
     [provider]
     name = "buttondown"                   # or MAILER_PROVIDER; picks the unsubscribe merge tag
+    auto_schedule = true                  # future issues are created scheduled, not as drafts
+    grace_minutes = 60                    # a late run still schedules an issue this overdue
+    timeout = 20                          # seconds per request (MAILER_HTTP_TIMEOUT)
+
+    [provider.buttondown]
+    template = "naked"                    # our whole email; or classic/modern: their frame
 """
 
 from __future__ import annotations
@@ -52,8 +58,10 @@ HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 _KNOWN = {
     "newsletter": {"name", "url", "language", "timezone", "send_time", "from", "archive_path"},
     "theme": {"accent", "width"},
-    "provider": {"name"},
+    "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
 }
+# provider-specific tables, [provider.<name>]: their keys are the provider module's business
+_PROVIDER_TABLES = {"buttondown", "mailchimp", "listmonk", "kit"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,10 @@ class Settings:
     accent: str = "#1a5fb4"
     width: int = 640
     provider: str = "buttondown"
+    auto_schedule: bool = True  # future issues are created scheduled (False: as drafts)
+    grace_minutes: int = 60  # a run this late after an issue's send time still schedules it
+    timeout: float = 20.0  # seconds to wait for one answer from the provider
+    provider_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     root: Path | None = None  # the folder holding newsletter.toml; its templates/ override ours
     config_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -129,6 +141,14 @@ def load_settings(
         values["config_path"] = config
     if env.get("MAILER_PROVIDER"):
         values["provider"] = env["MAILER_PROVIDER"]
+    if env.get("MAILER_HTTP_TIMEOUT"):
+        try:
+            values["timeout"] = float(env["MAILER_HTTP_TIMEOUT"])
+        except ValueError:
+            raise ConfigError(
+                f"MAILER_HTTP_TIMEOUT must be a number of seconds, not "
+                f"{env['MAILER_HTTP_TIMEOUT']!r}"
+            ) from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)
     _validate(settings)
@@ -140,6 +160,12 @@ def with_overrides(settings: Settings, **changes: Any) -> Settings:
     changed = replace(settings, **changes)
     _validate(changed)
     return changed
+
+
+def read_env(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> str | None:
+    """The first of these environment variables that is set (secrets are read only here)."""
+    env = os.environ if env is None else env
+    return next((env[name] for name in names if env.get(name)), None)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -160,6 +186,9 @@ def _read_config(path: Path) -> dict[str, Any]:
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] must be a table", source=str(path))
         for key, value in table.items():
+            if section == "provider" and key in _PROVIDER_TABLES and isinstance(value, dict):
+                values.setdefault("provider_options", {})[key] = value
+                continue
             if key not in _KNOWN[section]:
                 known = ", ".join(sorted(_KNOWN[section]))
                 raise ConfigError(f"unknown key {section}.{key} (known: {known})", source=str(path))
@@ -184,10 +213,22 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
                 f'newsletter.send_time must be "HH:MM", not {value!r}', source=str(path)
             )
         return time(int(match[1]), int(match[2]))
-    if key == "width":
+    if key == "auto_schedule":
+        if not isinstance(value, bool):
+            raise ConfigError(
+                f"provider.auto_schedule must be true or false, not {value!r}", source=str(path)
+            )
+        return value
+    if key == "timeout":
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(
+                f"provider.timeout must be a number of seconds, not {value!r}", source=str(path)
+            )
+        return float(value)
+    if key in ("width", "grace_minutes"):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(
-                f"theme.width must be a whole number of pixels, not {value!r}", source=str(path)
+                f"{section}.{key} must be a whole number, not {value!r}", source=str(path)
             )
         return value
     if not isinstance(value, str):

@@ -10,7 +10,12 @@ Every error a user can cause is a ``MailerError``; the CLI catches it once and p
     ├── IssueError         path + line + what is wrong in front matter or body
     ├── TemplateError      template + line (from Jinja) or the MJML compiler's message
     ├── OutputError        an output file or folder that cannot be written
-    └── LintFailed         carries the findings that failed the gate
+    ├── LintFailed         carries the findings that failed the gate
+    ├── ProviderError      provider + HTTP status + the provider's own message
+    │   ├── ProviderAuthError    the key is missing, wrong or lacks permission
+    │   ├── ProviderUnavailable  no usable answer after retries (timeouts, 5xx, 429)
+    │   └── UnsupportedFeature   a field the provider cannot express
+    └── SendError          SMTP host:port + the server's reply
 
 Errors hold fields and format themselves in ``__str__`` so every caller gets the same wording.
 """
@@ -100,3 +105,60 @@ class LintFailed(MailerError):
     def __init__(self, findings: Sequence[Finding]) -> None:
         super().__init__(f"{len(findings)} finding(s) failed the check")
         self.findings = tuple(findings)
+
+
+class ProviderError(MailerError):
+    """A provider refused or failed a request: ``<Provider> <what> (HTTP <status> <code>): …``."""
+
+    def __init__(
+        self,
+        provider: str,
+        what: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        detail: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(detail or what)
+        self.provider = provider
+        self.what = what
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ""
+        if self.status is not None:
+            where = f" (HTTP {self.status}{' ' + self.code if self.code else ''})"
+        text = f"{self.provider} {self.what}{where}"
+        if self.detail:
+            text += f": {self.detail}"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class ProviderAuthError(ProviderError):
+    """The API key is missing, invalid or lacks a permission."""
+
+
+class ProviderUnavailable(ProviderError):
+    """No usable answer after retrying: the outcome of the request is unknown."""
+
+
+class UnsupportedFeature(ProviderError):
+    """The provider cannot express something the issue asks for."""
+
+
+class SendError(MailerError):
+    """A test email could not be sent: ``host:port: what happened (server reply)``."""
+
+    def __init__(self, server: str, message: str) -> None:
+        super().__init__(message)
+        self.server = server
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.server}: {self.message}"

@@ -59,6 +59,7 @@ class Rendered:
     preheader: str
     html: str
     text: str
+    body_html: str = ""  # the issue's own content, sanitized, before the layout wraps it
     findings: tuple[Finding, ...] = ()
     render_ms: float = 0.0
 
@@ -75,7 +76,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     html = inline_css(splice(shell, fragment))
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
-    rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text))
+    rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment)
     findings = lint(rendered, doc, settings)
     elapsed = (time.perf_counter() - started) * 1000
     return replace(rendered, findings=findings, render_ms=elapsed)

@@ -72,3 +72,38 @@ def write_issue(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def buttondown() -> Iterator[Any]:
+    """A stateful fake Buttondown on 127.0.0.1; `.url` is its base URL."""
+    from fakes.buttondown import FakeButtondown
+    from fakes.server import FakeServer
+
+    fake = FakeButtondown()
+    with FakeServer(fake) as server:
+        fake.url = server.url
+        fake.server = server  # type: ignore[attr-defined]
+        yield fake
+
+
+@pytest.fixture
+def buttondown_env(buttondown: Any) -> dict[str, str]:
+    from fakes.buttondown import API_KEY
+
+    return {"MAILER_BUTTONDOWN_API_KEY": API_KEY, "MAILER_BUTTONDOWN_BASE_URL": buttondown.url}
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    """The sleeps a provider client asked for (tests do not really wait)."""
+    return []
+
+
+@pytest.fixture
+def provider(
+    buttondown: Any, buttondown_env: dict[str, str], make_settings: Any, waits: list[float]
+) -> Any:
+    from mailer.providers import get_provider
+
+    return get_provider(make_settings(), buttondown_env, sleep=waits.append)

@@ -1,0 +1,199 @@
+"""The HTTP client every provider shares: base URL, timeouts, user agent, auth, retries,
+error mapping and redaction. Providers describe endpoints; this module talks to them.
+
+Retries: 429 waits for ``Retry-After`` (capped), 5xx, timeouts and dropped connections back off
+and try again — for GET, PATCH, PUT and DELETE only. A POST that creates something is never
+retried here: its response may have been lost after the provider committed it, so the caller
+looks again before trying once more (see ``Provider.push``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from mailer import __version__
+from mailer.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+
+USER_AGENT = f"mailer/{__version__} (+https://github.com/mailer-newsletter)"
+SECRET_HEADERS = {"authorization", "x-kit-api-key", "x-api-key", "cookie"}
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
+
+
+def redact(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to print: secrets replaced, whatever their case."""
+    return {k: ("[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+class TransientFailure(Exception):
+    """A request whose outcome is unknown (lost response, timeout, 5xx): look before retrying."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class HttpClient:
+    """requests.Session with our defaults; `sleep` is injectable so tests need not wait."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        key_hint: str,
+        timeout: float = 20.0,
+        attempts: int = 4,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.key_hint = key_hint
+        self.timeout = timeout
+        self.attempts = attempts
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.session.headers.update(headers)
+        self.log: list[str] = []  # method, URL and status of every exchange (no headers)
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One logical request: retried when that is safe, mapped to our errors when it fails."""
+        retry = method in IDEMPOTENT
+        last = "no attempt"
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.session.request(
+                    method,
+                    self.url(path),
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = _describe(exc)
+                self.log.append(f"{method} {path} -> {last}")
+                if not retry:
+                    raise TransientFailure(last) from None
+                self._pause(attempt)
+                continue
+            self.log.append(f"{method} {path} -> {response.status_code}")
+            if response.status_code == 429:
+                wait = _retry_after(response)
+                last = "rate limited (HTTP 429)"
+                if wait is None:
+                    wait = self._backoff(attempt)
+                if wait > self.max_wait or attempt == self.attempts:
+                    raise ProviderUnavailable(
+                        self.provider,
+                        "is rate limiting us",
+                        status=429,
+                        detail=f"asked to wait {wait:.0f} s",
+                        hint="run again later",
+                    )
+                self.sleep(wait)
+                continue  # a 429 was refused, not processed: safe to repeat even a POST
+            if response.status_code in RETRYABLE_STATUS:
+                last = f"HTTP {response.status_code}"
+                if not retry:
+                    raise TransientFailure(last)
+                self._pause(attempt)
+                continue
+            if response.status_code >= 400:
+                raise self.error(response)
+            return response
+        raise ProviderUnavailable(
+            self.provider,
+            "did not answer usefully",
+            detail=last,
+            hint=f"tried {self.attempts} times; run again later",
+        )
+
+    def _pause(self, attempt: int) -> None:
+        if attempt < self.attempts:  # no point waiting after the last try
+            self.sleep(self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.max_wait, 0.5 * 2 ** (attempt - 1)))
+
+    def error(self, response: requests.Response) -> ProviderError:
+        """The provider's own message, with status and code; never a header or the key."""
+        code, detail = _parse_error(response)
+        what = "rejected the request"
+        if response.status_code in (401, 403):
+            return ProviderAuthError(
+                self.provider,
+                "refused the API key"
+                if response.status_code == 401
+                else "says the API key may not do this",
+                status=response.status_code,
+                code=code,
+                detail=detail,
+                hint=self.key_hint,
+            )
+        if response.status_code == 404:
+            what = "has no such object"
+        return ProviderError(
+            self.provider, what, status=response.status_code, code=code, detail=detail
+        )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return "the connection failed or was dropped"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _parse_error(response: requests.Response) -> tuple[str | None, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text.strip()[:300]
+    if isinstance(body, dict):
+        detail = body.get("detail") or body.get("message") or body.get("error") or ""
+        if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": ...}]
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in item.get('loc', [])[1:]) or 'body'}: {item.get('msg')}"
+                if isinstance(item, dict)
+                else str(item)
+                for item in detail
+            )
+        errors = body.get("errors")
+        if not detail and isinstance(errors, list):
+            detail = "; ".join(
+                str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+            )
+        code = body.get("code")
+        return (str(code) if code else None), str(detail)
+    return None, str(body)[:300]

@@ -1,0 +1,351 @@
+"""``mailer sync``: make the provider match the repository, safely and repeatably.
+
+The repository is the desired state. For each issue (by its stable key) and the provider's
+email for it:
+
+| repository says                  | provider has        | step                                  |
+|----------------------------------|---------------------|---------------------------------------|
+| future, not a draft              | nothing             | create scheduled at the send time     |
+|                                  |                     | (a draft if auto_schedule is off)     |
+| draft: true                      | nothing             | create as a draft                     |
+| content or time changed          | draft / scheduled   | update (only when something differs)  |
+| draft: true, or the file is gone | scheduled           | unschedule (back to draft)            |
+| anything                         | sent / on its way   | never touched; a warning if changed   |
+| past, never pushed               | nothing             | not sent, reported (unless within the |
+|                                  |                     | grace window: then scheduled shortly) |
+
+``plan_sync`` is a pure function from (issues, provider emails, now) to steps, so the table is
+tested directly; ``apply`` carries steps out through the provider's idempotent push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from mailer.config import Settings
+from mailer.errors import MailerError, ProviderAuthError, ProviderError
+from mailer.issue import Issue, find_issues, load_issue
+from mailer.message import content_hash
+from mailer.providers import Draft, Provider, RemoteEmail, Target
+from mailer.render import Rendered, render_issue
+
+LEAD = timedelta(minutes=2)  # the soonest we schedule: providers refuse times in the past
+
+Action = Literal["create", "update", "unschedule", "none", "sent", "sent-changed", "past"]
+WRITES = {"create", "update", "unschedule"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """What sync will do (or did not need to do) for one issue key."""
+
+    key: str
+    action: Action
+    reason: str
+    source: Path | None = None
+    send_at: datetime | None = None
+    target: Target | None = None
+    remote: RemoteEmail | None = None
+    draft: Draft | None = None
+
+
+@dataclass
+class Outcome:
+    step: Step
+    result: str = ""  # created, updated, unscheduled, unchanged; or the error
+    remote_id: str = ""
+    url: str = ""
+    failed: bool = False
+
+
+@dataclass
+class SyncReport:
+    steps: list[Step]
+    outcomes: list[Outcome] = field(default_factory=list)
+    broken: list[tuple[Path, MailerError]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.broken) or any(o.failed for o in self.outcomes)
+
+
+def draft_of(rendered: Rendered) -> Draft:
+    """The provider-facing form of a rendered issue."""
+    return Draft(
+        key=rendered.issue.slug,
+        subject=rendered.subject,
+        preheader=rendered.preheader,
+        html=rendered.html,
+        body_html=rendered.body_html,
+        text=rendered.text,
+        content_hash=content_hash(rendered),
+        source=rendered.issue.path,
+    )
+
+
+def desired(issue: Issue, settings: Settings, now: datetime) -> Target | None:
+    """Where an issue should be at the provider now; None: in the past, must not be sent."""
+    if issue.draft:
+        return Target("draft")
+    if issue.send_at > now + LEAD:
+        return Target("scheduled", issue.send_at) if settings.auto_schedule else Target("draft")
+    if now - issue.send_at <= timedelta(minutes=settings.grace_minutes):
+        return Target("scheduled", None)  # overdue but within grace: as soon as possible
+    return None
+
+
+def plan_sync(
+    issues: Iterable[tuple[Issue, Draft]],
+    remotes: Iterable[RemoteEmail],
+    settings: Settings,
+    now: datetime,
+    *,
+    prune: bool,
+) -> list[Step]:
+    """The steps that make the provider match the repository. Pure: no network, no clock."""
+    by_key: dict[str, list[RemoteEmail]] = {}
+    for email in remotes:
+        if email.key:
+            by_key.setdefault(email.key, []).append(email)
+    order = {"sent": 0, "scheduled": 1, "draft": 2}
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for issue, draft in issues:
+        seen.add(draft.key)
+        found = by_key.get(draft.key, [])
+        remote = min(found, key=lambda r: order[r.state]) if found else None
+        steps.append(_step(issue, draft, remote, desired(issue, settings, now), now))
+    if prune:
+        for key, found in sorted(by_key.items()):
+            for orphan in found:
+                # only emails mailer made: a hand-made email that shares a slug is not ours
+                if key not in seen and orphan.managed and orphan.state == "scheduled":
+                    steps.append(
+                        Step(
+                            key,
+                            "unschedule",
+                            "its issue file is gone: back to draft",
+                            remote=orphan,
+                        )
+                    )
+    return steps
+
+
+def _step(
+    issue: Issue, draft: Draft, remote: RemoteEmail | None, target: Target | None, now: datetime
+) -> Step:
+    if target is not None and target.state == "scheduled" and target.at is None:
+        # overdue within grace: keep a future schedule it already has, else as soon as possible
+        keep = (
+            remote is not None
+            and remote.state == "scheduled"
+            and remote.publish_at
+            and remote.publish_at > now
+        )
+        target = Target("scheduled", remote.publish_at if keep and remote else now + LEAD)
+
+    def step(action: Action, reason: str, target: Target | None = target) -> Step:
+        return Step(draft.key, action, reason, issue.path, issue.send_at, target, remote, draft)
+
+    if remote is None:
+        if target is None:
+            return step("past", "dated in the past and never pushed: not sent")
+        return step(
+            "create",
+            f"new: {target.state}"
+            + (" (late, within the grace window)" if issue.send_at <= now else ""),
+        )
+    if remote.state == "sent":
+        if remote.content_hash and remote.content_hash != draft.content_hash:
+            return step("sent-changed", f"already {remote.status}; the file changed since")
+        return step("sent", f"already {remote.status}")
+    if target is None:
+        if remote.state == "scheduled":
+            return step("unschedule", "dated in the past: unscheduled, not sent")
+        return step("none", "dated in the past; left as a draft")
+    if Provider.in_target(remote, draft, target):
+        return step("none", f"up to date ({remote.state})")
+    what = []
+    if remote.content_hash != draft.content_hash:
+        what.append("content changed")
+    if remote.state != target.state:
+        what.append(f"{remote.state} → {target.state}")
+    elif target.state == "scheduled":
+        what.append("new send time")
+    return step("update", ", ".join(what) or "out of date")
+
+
+def push_target(
+    issue: Issue,
+    settings: Settings,
+    *,
+    as_draft: bool = False,
+    at: str | None = None,
+    now: datetime | None = None,
+) -> Target:
+    """Where `mailer push` puts an issue: a draft, a given time, or its own send time."""
+    now = now or datetime.now(UTC)
+    if as_draft or issue.draft:
+        return Target("draft")
+    when = issue.send_at
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise MailerError(
+                f"--at {at!r} is not a time; write 2026-11-27T08:00:00-05:00"
+            ) from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=settings.zone)
+    if when <= now + LEAD:
+        raise MailerError(
+            f"{issue.path}: the send time {describe_time(when, settings)} is not in "
+            "the future; use --at TIME or --draft (mailer never sends at once)"
+        )
+    return Target("scheduled", when)
+
+
+def load_for_sync(
+    paths: list[Path], settings: Settings
+) -> tuple[list[tuple[Issue, Draft]], list[tuple[Path, MailerError]]]:
+    """Render every issue; the ones that fail are returned apart, never silently skipped."""
+    loaded: list[tuple[Issue, Draft]] = []
+    broken: list[tuple[Path, MailerError]] = []
+    for source in find_issues(paths):
+        try:
+            issue = load_issue(source, settings)
+            loaded.append((issue, draft_of(render_issue(issue, settings))))
+        except MailerError as exc:
+            broken.append((source, exc))
+    return loaded, broken
+
+
+def sync(
+    paths: list[Path],
+    settings: Settings,
+    provider: Provider,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Plan, then (unless a dry run) carry out the plan."""
+    now = now or datetime.now(UTC)
+    issues, broken = load_for_sync(paths, settings)
+    # only a whole folder can say an issue was removed; and not if any issue failed to load,
+    # since its key is unknown and it must not be taken for a removed one
+    prune = all(p.is_dir() for p in paths) and not broken
+    steps = plan_sync(issues, provider.emails(), settings, now, prune=prune)
+    report = SyncReport(steps, broken=broken)
+    if not dry_run:
+        report.outcomes = apply(steps, provider)
+    return report
+
+
+def apply(steps: list[Step], provider: Provider) -> list[Outcome]:
+    """Carry out the writing steps; one issue's failure does not stop the others."""
+    outcomes: list[Outcome] = []
+    for step in steps:
+        if step.action not in WRITES:
+            continue
+        outcome = Outcome(step)
+        try:
+            if step.action == "unschedule":
+                assert step.remote is not None
+                result = provider.pull_back(step.remote)
+            else:
+                assert step.draft is not None and step.target is not None
+                result = provider.push(
+                    step.draft, step.target, step.remote, looked=step.remote is None
+                )
+        except ProviderAuthError:
+            raise  # every other request would fail the same way
+        except ProviderError as exc:
+            outcome.result, outcome.failed = str(exc), True
+        else:
+            outcome.result, outcome.remote_id, outcome.url = (
+                result.action,
+                result.remote_id,
+                result.url,
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def describe_time(when: datetime | None, settings: Settings) -> str:
+    if when is None:
+        return "-"
+    utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    local = when.astimezone(settings.zone).strftime("%H:%M %Z")
+    return f"{utc} ({local})"
+
+
+def format_report(report: SyncReport, settings: Settings, provider: str, dry_run: bool) -> str:
+    """The plan, then what happened, for people (and the GitHub job summary)."""
+    lines = [
+        f"Plan for {provider} ({len(report.steps)} issues"
+        f"{', dry run: nothing is changed' if dry_run else ''}):"
+    ]
+    width = max([len(s.key) for s in report.steps] + [10])
+    for step in report.steps:
+        when = step.target.at if step.target and step.target.at else step.send_at
+        remote = step.remote.id if step.remote else "-"
+        target = f" → {step.target.state}" if step.action in WRITES and step.target else ""
+        lines.append(
+            f"  {step.key:<{width}}  {step.action + target:<22} "
+            f"{describe_time(when, settings):<38} {remote}  {step.reason}"
+        )
+    for path, error in report.broken:
+        lines.append(f"  {path.stem:<{width}}  {'error':<22} {error}")
+    if report.outcomes:
+        lines.append("Result:")
+        for outcome in report.outcomes:
+            mark = "FAILED: " if outcome.failed else ""
+            lines.append(
+                f"  {outcome.step.key:<{width}}  {mark}{outcome.result}  "
+                f"{outcome.remote_id}  {outcome.url}".rstrip()
+            )
+    elif not dry_run:
+        lines.append("Result: nothing to change.")
+    return "\n".join(lines)
+
+
+def report_json(report: SyncReport) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    done = {id(o.step): o for o in report.outcomes}
+    for step in report.steps:
+        outcome = done.get(id(step))
+        when = step.target.at if step.target and step.target.at else step.send_at
+        rows.append(
+            {
+                "key": step.key,
+                "source": str(step.source) if step.source else None,
+                "action": step.action,
+                "reason": step.reason,
+                "target": step.target.state if step.target else None,
+                "send_at": when.isoformat() if when else None,
+                "remote_id": (
+                    outcome.remote_id
+                    if outcome and outcome.remote_id
+                    else step.remote.id
+                    if step.remote
+                    else None
+                ),
+                "result": outcome.result if outcome else None,
+                "failed": outcome.failed if outcome else False,
+            }
+        )
+    for path, error in report.broken:
+        rows.append(
+            {
+                "key": path.stem,
+                "source": str(path),
+                "action": "error",
+                "reason": str(error),
+                "failed": True,
+            }
+        )
+    return rows

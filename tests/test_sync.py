@@ -1,0 +1,308 @@
+"""mailer sync: the table of DESIGN.md as a pure plan, then end to end against the fake."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fakes.buttondown import API_KEY
+
+from mailer.issue import load_issue
+from mailer.providers import RemoteEmail, Target, get_provider
+from mailer.render import render_issue
+from mailer.sync import LEAD, draft_of, plan_sync, sync
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def issue_file(
+    folder: Path, slug: str, when: datetime | str, *, draft: bool = False, body: str = "Body text."
+) -> Path:
+    day = when if isinstance(when, str) else when.strftime("%Y-%m-%dT%H:%M:%S%z")
+    path = folder / f"{slug}.md"
+    path.write_text(
+        f"---\ntitle: {slug}\nsubtitle: S\ndate: {str(day)[:10]}\nsend_at: {day}\n"
+        f"draft: {'true' if draft else 'false'}\n---\n{body}\n"
+    )
+    return path
+
+
+def planned(tmp_path, make_settings, remotes, *issues, now=NOW, prune=True, **settings):
+    s = make_settings(**settings)
+    loaded = []
+    for path in issues:
+        issue = load_issue(path, s)
+        loaded.append((issue, draft_of(render_issue(issue, s))))
+    steps = plan_sync(loaded, remotes, s, now, prune=prune)
+    return {step.key: step for step in steps}, dict((d.key, d) for _, d in loaded)
+
+
+def remote(key, state, content_hash="old", at=None, status=None, managed=True):
+    return RemoteEmail(f"em_{key}", key, state, status or state, content_hash, at, "", managed)
+
+
+class TestPlan:
+    def test_future_issue_is_created_scheduled(self, tmp_path, make_settings):
+        steps, _ = planned(
+            tmp_path, make_settings, [], issue_file(tmp_path, "a", NOW + timedelta(days=2))
+        )
+        assert steps["a"].action == "create"
+        assert steps["a"].target == Target("scheduled", NOW + timedelta(days=2))
+
+    def test_future_issue_is_a_draft_without_auto_schedule(self, tmp_path, make_settings):
+        steps, _ = planned(
+            tmp_path,
+            make_settings,
+            [],
+            issue_file(tmp_path, "a", NOW + timedelta(days=2)),
+            auto_schedule=False,
+        )
+        assert steps["a"].target == Target("draft")
+
+    def test_draft_issue_is_created_as_draft(self, tmp_path, make_settings):
+        steps, _ = planned(
+            tmp_path,
+            make_settings,
+            [],
+            issue_file(tmp_path, "a", NOW + timedelta(days=2), draft=True),
+        )
+        assert (steps["a"].action, steps["a"].target) == ("create", Target("draft"))
+
+    def test_past_issue_never_pushed_is_reported_not_sent(self, tmp_path, make_settings):
+        steps, _ = planned(
+            tmp_path, make_settings, [], issue_file(tmp_path, "a", NOW - timedelta(days=30))
+        )
+        assert steps["a"].action == "past" and steps["a"].target is None
+
+    def test_within_the_grace_window_it_is_scheduled_soon(self, tmp_path, make_settings):
+        steps, _ = planned(
+            tmp_path, make_settings, [], issue_file(tmp_path, "a", NOW - timedelta(minutes=20))
+        )
+        assert steps["a"].action == "create" and steps["a"].target == Target(
+            "scheduled", NOW + LEAD
+        )
+        late, _ = planned(
+            tmp_path,
+            make_settings,
+            [],
+            issue_file(tmp_path, "b", NOW - timedelta(minutes=20)),
+            grace_minutes=10,
+        )
+        assert late["b"].action == "past"
+
+    def test_unchanged_is_nothing_changed_is_an_update(self, tmp_path, make_settings):
+        when = NOW + timedelta(days=2)
+        path = issue_file(tmp_path, "a", when)
+        _, drafts = planned(tmp_path, make_settings, [], path)
+        same = remote("a", "scheduled", drafts["a"].content_hash, when)
+        steps, _ = planned(tmp_path, make_settings, [same], path)
+        assert steps["a"].action == "none"
+        steps, _ = planned(tmp_path, make_settings, [remote("a", "scheduled", "x", when)], path)
+        assert steps["a"].action == "update" and "content changed" in steps["a"].reason
+        moved = remote("a", "scheduled", drafts["a"].content_hash, when + timedelta(hours=1))
+        steps, _ = planned(tmp_path, make_settings, [moved], path)
+        assert steps["a"].action == "update" and "new send time" in steps["a"].reason
+
+    def test_draft_again_is_an_update_to_draft(self, tmp_path, make_settings):
+        path = issue_file(tmp_path, "a", NOW + timedelta(days=2), draft=True)
+        steps, _ = planned(
+            tmp_path, make_settings, [remote("a", "scheduled", at=NOW + timedelta(days=2))], path
+        )
+        assert steps["a"].action == "update" and steps["a"].target == Target("draft")
+        assert "scheduled → draft" in steps["a"].reason
+
+    def test_removed_file_unschedules_only_our_scheduled_emails(self, tmp_path, make_settings):
+        keep = issue_file(tmp_path, "keep", NOW + timedelta(days=2))
+        remotes = [
+            remote("gone", "scheduled", at=NOW + timedelta(days=1)),
+            remote("gone-draft", "draft"),
+            remote("by-hand", "scheduled", at=NOW + timedelta(days=1), managed=False),
+        ]
+        steps, _ = planned(tmp_path, make_settings, remotes, keep)
+        assert steps["gone"].action == "unschedule"
+        assert "gone-draft" not in steps and "by-hand" not in steps
+        steps, _ = planned(tmp_path, make_settings, remotes, keep, prune=False)
+        assert "gone" not in steps
+
+    def test_sent_is_never_touched(self, tmp_path, make_settings):
+        path = issue_file(tmp_path, "a", NOW - timedelta(days=2))
+        _, drafts = planned(tmp_path, make_settings, [], path)
+        steps, _ = planned(
+            tmp_path, make_settings, [remote("a", "sent", drafts["a"].content_hash)], path
+        )
+        assert steps["a"].action == "sent"
+        steps, _ = planned(tmp_path, make_settings, [remote("a", "sent", "other")], path)
+        assert steps["a"].action == "sent-changed"
+
+    def test_past_and_scheduled_goes_back_to_draft(self, tmp_path, make_settings):
+        path = issue_file(tmp_path, "a", NOW - timedelta(days=3))
+        steps, _ = planned(
+            tmp_path, make_settings, [remote("a", "scheduled", at=NOW + timedelta(days=1))], path
+        )
+        assert steps["a"].action == "unschedule"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    return issues
+
+
+def run_sync(folder, make_settings, buttondown_env, now=None, dry_run=False, **settings):
+    s = make_settings(**settings)
+    return sync(
+        [folder],
+        s,
+        get_provider(s, buttondown_env, sleep=lambda _: None),
+        now=now or datetime.now(UTC),
+        dry_run=dry_run,
+    )
+
+
+def test_sync_end_to_end(folder, make_settings, buttondown, buttondown_env):
+    soon = datetime.now(UTC) + timedelta(days=3)
+    issue_file(folder, "future", soon)
+    issue_file(folder, "wip", soon + timedelta(days=7), draft=True)
+    issue_file(folder, "archive", "2020-01-03")
+    report = run_sync(folder, make_settings, buttondown_env)
+    assert not report.failed
+    actions = {s.key: s.action for s in report.steps}
+    assert actions == {"future": "create", "wip": "create", "archive": "past"}
+    states = {e["slug"]: e["status"] for e in buttondown.emails.values()}
+    assert states == {"future": "scheduled", "wip": "draft"}
+    assert buttondown.sent_to_list == []
+
+    writes = len(buttondown.server.writes())
+    again = run_sync(folder, make_settings, buttondown_env)
+    assert {s.action for s in again.steps} == {"none", "past"}
+    assert len(buttondown.server.writes()) == writes  # a second run writes nothing
+
+    issue_file(folder, "future", soon, body="Edited.")
+    (folder / "wip.md").unlink()
+    issue_file(folder, "wip2", soon, draft=True)
+    third = run_sync(folder, make_settings, buttondown_env)
+    assert {s.key: s.action for s in third.steps}["future"] == "update"
+    assert len(buttondown.by_key("future")) == 1
+
+
+def test_dry_run_writes_nothing(folder, make_settings, buttondown, buttondown_env):
+    issue_file(folder, "future", datetime.now(UTC) + timedelta(days=3))
+    report = run_sync(folder, make_settings, buttondown_env, dry_run=True)
+    assert [s.action for s in report.steps] == ["create"] and report.outcomes == []
+    assert buttondown.server.writes() == []
+
+
+def test_a_broken_issue_fails_the_run_but_unschedules_nothing(
+    folder, make_settings, buttondown, buttondown_env
+):
+    issue_file(folder, "a", datetime.now(UTC) + timedelta(days=3))
+    run_sync(folder, make_settings, buttondown_env)
+    (folder / "a.md").write_text("---\ntitle: [broken\n---\nx\n")
+    report = run_sync(folder, make_settings, buttondown_env)
+    assert report.failed and report.broken
+    assert [e["status"] for e in buttondown.emails.values()] == ["scheduled"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_any_sequence_of_runs_with_faults_keeps_the_guarantees(
+    seed, folder, make_settings, buttondown, buttondown_env
+):
+    """Random edits, deliveries and network faults between runs: at most one email per issue,
+    a sent email is never modified, nothing goes out except at its scheduled time."""
+    rng = random.Random(seed)
+    base = datetime.now(UTC) + timedelta(days=2)
+    keys = [f"issue-{n}" for n in range(4)]
+    for n, key in enumerate(keys):
+        issue_file(folder, key, base + timedelta(days=n))
+    scheduled_before: set[str] = set()
+    for _ in range(6):
+        for key in keys:  # edits
+            roll = rng.random()
+            path = folder / f"{key}.md"
+            if roll < 0.15 and path.exists():
+                path.unlink()
+            elif roll < 0.5:
+                issue_file(
+                    folder,
+                    key,
+                    base + timedelta(days=rng.randint(0, 5)),
+                    draft=rng.random() < 0.3,
+                    body=f"v{rng.randint(0, 3)}",
+                )
+        for _ in range(rng.randint(0, 3)):  # faults
+            method, path = rng.choice(
+                [("GET", "/emails"), ("POST", "/emails"), ("PATCH", "/emails/*")]
+            )
+            kind = rng.choice(["503", "429", "drop-after", "drop-before"])
+            if kind == "503":
+                buttondown.fail_next(method, path, 503, {"detail": "unavailable"})
+            elif kind == "429":
+                buttondown.fail_next(
+                    method, path, 429, {"detail": "slow down"}, {"Retry-After": "1"}
+                )
+            else:
+                buttondown.drop_next(method, path, after=kind == "drop-after")
+        try:
+            run_sync(folder, make_settings, buttondown_env)
+        except Exception as exc:  # an unknown outcome may abort a run; the next one recovers
+            assert "Buttondown" in str(exc)
+        scheduled_before |= {
+            e["id"] for e in buttondown.emails.values() if e["status"] == "scheduled"
+        }
+        if rng.random() < 0.3:  # time passes for one of them: Buttondown sends it
+            buttondown.deliver_due(datetime.now(UTC) + timedelta(days=rng.randint(0, 8)))
+        for key in keys:
+            assert len(buttondown.by_key(key)) <= 1, f"two emails for {key}"
+        assert buttondown.refused_edits_of_sent == []
+        assert set(buttondown.sent_to_list) <= scheduled_before
+    buttondown.faults.clear()
+    run_sync(folder, make_settings, buttondown_env)
+    writes = len(buttondown.server.writes())
+    run_sync(folder, make_settings, buttondown_env)
+    assert len(buttondown.server.writes()) == writes
+
+
+def test_cli_sync_prints_plan_and_result(folder, buttondown, buttondown_env, tmp_path):
+    issue_file(folder, "future", datetime.now(UTC) + timedelta(days=3))
+    env = {**buttondown_env, "PATH": "/usr/bin:/bin"}
+
+    def mailer(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "mailer", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    dry = mailer("sync", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run" in dry.stdout and "future" in dry.stdout and "create → scheduled" in dry.stdout
+    assert buttondown.server.writes() == []
+    real = mailer("sync", "--format", "json")
+    rows = json.loads(real.stdout)
+    assert rows[0]["action"] == "create" and rows[0]["result"] == "created"
+    assert API_KEY not in real.stdout + real.stderr
+    status = mailer("status")
+    assert "future" in status.stdout and "scheduled" in status.stdout and "in sync" in status.stdout
+    pushed = mailer("push", str(folder / "future.md"), "--draft")
+    assert pushed.returncode == 0 and "updated future as draft" in pushed.stdout
+
+
+def test_push_refuses_to_send_now(folder, buttondown_env, tmp_path):
+    issue_file(folder, "old", "2020-01-01")
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "push", str(folder / "old.md")],
+        cwd=tmp_path,
+        env={**buttondown_env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "is not in the future" in result.stderr
+    assert "Traceback" not in result.stderr
