@@ -239,6 +239,56 @@ def _github_summary(text: str) -> None:
             fh.write(f"```\n{text}\n```\n")
 
 
+@cli.command("test-send")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable; default MAILER_TEST_TO).")
+@click.option(
+    "--via",
+    type=click.Choice(["smtp", "provider"]),
+    default="smtp",
+    show_default=True,
+    help="smtp: your own mail server; provider: the provider's test send.",
+)
+@click.pass_obj
+def test_send(state: _State, path: Path, to: tuple[str, ...], via: str) -> None:
+    """Send the exact rendered email to yourself, marked as a test.
+
+    By SMTP (MAILER_SMTP_HOST, MAILER_SMTP_USERNAME, MAILER_SMTP_PASSWORD...) or through the
+    provider, which first creates or updates the draft as sync would (never scheduling it,
+    never sending to the list).
+
+    Example: mailer test-send issues/2026-11-27-hiring.md --to me@example.org
+    """
+    settings = state.settings()
+    rendered = _render(path, settings)
+    if via == "smtp":
+        from mailer.config import smtp_settings
+        from mailer.smtp import send_test_smtp
+
+        smtp = smtp_settings(settings)
+        recipients = list(to) or list(smtp.to)
+        subject = send_test_smtp(rendered, settings, smtp, recipients)
+        click.echo(f"sent {subject!r} to {', '.join(recipients)} via {smtp.server}")
+    else:
+        from mailer.providers import get_provider
+        from mailer.sync import draft_of, test_send_via_provider
+
+        recipients = list(to) or _default_test_to()
+        provider = get_provider(settings)
+        result = test_send_via_provider(provider, draft_of(rendered), recipients)
+        click.echo(
+            f"{provider.display_name} sent a test of {rendered.issue.slug} "
+            f"({result.remote_id}, {result.state}) to {', '.join(recipients)}"
+        )
+
+
+def _default_test_to() -> list[str]:
+    to = [a.strip() for a in os.environ.get("MAILER_TEST_TO", "").split(",") if a.strip()]
+    if not to:
+        raise click.UsageError("no recipient: pass --to ADDRESS or set MAILER_TEST_TO")
+    return to
+
+
 @cli.command()
 @click.argument("title", required=False)
 @click.option(

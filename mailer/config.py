@@ -59,6 +59,7 @@ _KNOWN = {
     "newsletter": {"name", "url", "language", "timezone", "send_time", "from", "archive_path"},
     "theme": {"accent", "width"},
     "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
+    "smtp": {"host", "port", "security", "username", "to"},
 }
 # provider-specific tables, [provider.<name>]: their keys are the provider module's business
 _PROVIDER_TABLES = {"buttondown", "mailchimp", "listmonk", "kit"}
@@ -82,6 +83,7 @@ class Settings:
     grace_minutes: int = 60  # a run this late after an issue's send time still schedules it
     timeout: float = 20.0  # seconds to wait for one answer from the provider
     provider_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    smtp: Mapping[str, Any] = field(default_factory=dict)  # [smtp] as written; see smtp_settings
     root: Path | None = None  # the folder holding newsletter.toml; its templates/ override ours
     config_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -189,6 +191,12 @@ def _read_config(path: Path) -> dict[str, Any]:
             if section == "provider" and key in _PROVIDER_TABLES and isinstance(value, dict):
                 values.setdefault("provider_options", {})[key] = value
                 continue
+            if section == "smtp":
+                if key not in _KNOWN["smtp"]:
+                    known = ", ".join(sorted(_KNOWN["smtp"]))
+                    raise ConfigError(f"unknown key smtp.{key} (known: {known})", source=str(path))
+                values.setdefault("smtp", {})[key] = value
+                continue
             if key not in _KNOWN[section]:
                 known = ", ".join(sorted(_KNOWN[section]))
                 raise ConfigError(f"unknown key {section}.{key} (known: {known})", source=str(path))
@@ -199,7 +207,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 def _field_name(section: str, key: str) -> str:
     if section == "provider":
-        return "provider"
+        return "provider" if key == "name" else key
     return {"from": "sender"}.get(key, key)
 
 
@@ -264,3 +272,60 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"unknown provider {settings.provider!r} (known: {known})", source=source)
     if "{slug}" not in settings.archive_path:
         raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)
+
+
+SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where test emails go out. The password comes only from MAILER_SMTP_PASSWORD."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str = field(repr=False)
+    sender: str
+    to: tuple[str, ...]
+
+    @property
+    def server(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def smtp_settings(settings: Settings, env: Mapping[str, str] | None = None) -> SmtpSettings:
+    """[smtp] in newsletter.toml, overridden by MAILER_SMTP_* variables."""
+    env = os.environ if env is None else env
+    table = dict(settings.smtp)
+
+    def pick(name: str, var: str, default: Any = "") -> Any:
+        return env.get(var) or table.get(name, default)
+
+    host = str(pick("host", "MAILER_SMTP_HOST"))
+    if not host:
+        raise ConfigError(
+            "No SMTP server for test sends: set MAILER_SMTP_HOST "
+            "(or [smtp] host in newsletter.toml), or use --via provider"
+        )
+    security = str(pick("security", "MAILER_SMTP_SECURITY", "starttls")).lower()
+    if security not in SECURITY_PORTS:
+        raise ConfigError(f"smtp security must be starttls, ssl or none, not {security!r}")
+    port_value = pick("port", "MAILER_SMTP_PORT", SECURITY_PORTS[security])
+    try:
+        port = int(port_value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"smtp port must be a number, not {port_value!r}") from None
+    to = pick("to", "MAILER_TEST_TO")
+    recipients = tuple(
+        a.strip() for a in (to if isinstance(to, list) else str(to).split(",")) if a.strip()
+    )
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=str(pick("username", "MAILER_SMTP_USERNAME")),
+        password=env.get("MAILER_SMTP_PASSWORD", ""),
+        sender=env.get("MAILER_FROM") or settings.sender,
+        to=recipients,
+    )

@@ -74,6 +74,7 @@ def build_message(
     to: list[str] | None = None,
     subject: str | None = None,
     message_id: str | None = None,
+    date: str | None = None,
 ) -> bytes:
     """The email a subscriber receives, as bytes with CRLF line endings."""
     digest = content_hash(rendered)
@@ -84,7 +85,7 @@ def build_message(
         ("From", formataddr((name, addr), charset="utf-8")),
         ("To", ", ".join(to) if to else "undisclosed-recipients:;"),
         ("Subject", _header(subject or rendered.subject)),
-        ("Date", format_datetime(rendered.issue.send_at)),
+        ("Date", date or format_datetime(rendered.issue.send_at)),
         ("Message-ID", message_id or f"<{rendered.issue.slug}.{digest[:16]}@{domain}>"),
         ("MIME-Version", "1.0"),
         ("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'),

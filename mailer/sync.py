@@ -30,7 +30,7 @@ from mailer.config import Settings
 from mailer.errors import MailerError, ProviderAuthError, ProviderError
 from mailer.issue import Issue, find_issues, load_issue
 from mailer.message import content_hash
-from mailer.providers import Draft, Provider, RemoteEmail, Target
+from mailer.providers import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.render import Rendered, render_issue
 
 LEAD = timedelta(minutes=2)  # the soonest we schedule: providers refuse times in the past
@@ -207,6 +207,28 @@ def push_target(
             "the future; use --at TIME or --draft (mailer never sends at once)"
         )
     return Target("scheduled", when)
+
+
+def test_send_via_provider(provider: Provider, draft: Draft, recipients: list[str]) -> PushResult:
+    """Bring the provider's copy up to date as sync would, then test-send it.
+
+    Never schedules: a draft stays a draft, a scheduled email keeps its time.
+    """
+    remote = provider.find(draft.key)
+    if remote is not None and remote.state == "sent":
+        raise ProviderError(
+            provider.display_name,
+            f"already sent {draft.key!r}",
+            detail="test-send it by SMTP instead",
+        )
+    target = Target("draft")
+    if remote is not None and remote.state == "scheduled":
+        target = Target("scheduled", remote.publish_at)
+    result = provider.push(draft, target, remote, looked=True)
+    fresh = provider.find(draft.key, refresh=True)
+    assert fresh is not None
+    provider.send_test(fresh, recipients)
+    return result
 
 
 def load_for_sync(
