@@ -130,6 +130,41 @@ def check(state: _State, paths: tuple[Path, ...], fmt: str, strict: bool) -> Non
 
 
 @cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--port", default=8040, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your browser.")
+@click.pass_obj
+def preview(state: _State, path: Path | None, port: int, open_browser: bool) -> None:
+    """Preview issues in your browser, re-rendered live as you save.
+
+    PATH is an issue file or a folder (default: issues/). Shows each issue at desktop and
+    mobile widths, in dark mode, as plain text and HTML source, with its findings and size.
+    Listens on 127.0.0.1 only. Stop it with Ctrl-C.
+
+    Example: mailer preview issues/ --open
+    """
+    from mailer.issue import find_issues
+    from mailer.preview import PreviewServer, PreviewSite
+
+    paths = [path or Path("issues")]
+    find_issues(paths)  # the same errors as build for a missing path or an empty folder
+    site = PreviewSite(paths, state.settings)
+    try:
+        server = PreviewServer(site, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+    click.echo(f"Previewing {len(site.entries)} issue(s) at {server.url} (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; make no change at the provider.")
 @click.option(

@@ -25,7 +25,7 @@ def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
     block = re.search(r"```sh\n(.*?)```", quickstart, re.S)
     assert block
     commands = [line.split("#")[0].strip() for line in block[1].splitlines() if line.strip()]
-    assert commands == ["./run build", "./run tests"]
+    assert commands == ["./run start", "./run tests"]
     assert "./run tests" in (ROOT / ".ci" / "run").read_text()
 
 

@@ -1,0 +1,197 @@
+"""mailer preview in real headless Chromium (Debian's chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+from mailer.config import load_settings
+from mailer.preview import PreviewServer, PreviewSite
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def issues(tmp_path) -> Path:
+    folder = tmp_path / "issues"
+    shutil.copytree(ROOT / "issues", folder)
+    return folder
+
+
+@pytest.fixture
+def server(issues) -> Iterator[PreviewServer]:
+    site = PreviewSite([issues], lambda: load_settings(ROOT / "newsletter.toml", env={}))
+    with PreviewServer(site, 0, interval=0.05) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request("GET", path, headers={"Host": host or f"127.0.0.1:{server.port}"})
+    response = conn.getresponse()
+    return response.status, response.read().decode()
+
+
+def test_foreign_hosts_traversal_and_listings_are_refused(server):
+    assert get(server, "/")[0] == 200
+    assert get(server, "/", host=f"localhost:{server.port}")[0] == 200
+    assert get(server, "/", host="evil.example")[0] == 403
+    assert get(server, "/", host=f"evil.example:{server.port}")[0] == 403
+    for path in (
+        "/raw/../../../etc/passwd",
+        "/raw/",
+        "/issues/",
+        "/raw/%2e%2e%2fnewsletter.toml",
+        "/issue/../newsletter",
+        "/raw/nope.html",
+    ):
+        assert get(server, path)[0] == 404, path
+
+
+def test_the_email_is_served_exactly_as_built(server):
+    entry = server.site.entries["2026-11-13-metrics"]
+    status, html = get(server, "/raw/2026-11-13-metrics.html")
+    assert status == 200 and html == entry.rendered.html
+    assert "EventSource" not in html and "<script" not in html
+    assert "EventSource" in get(server, "/issue/2026-11-13-metrics")[1]
+
+
+def test_index_lists_issues_newest_first(server, page):
+    page.goto(server.url)
+    names = page.eval_on_selector_all("tr.issue", "rows => rows.map(r => r.dataset.name)")
+    assert names == ["2026-11-27-hiring", "2026-11-13-metrics", "2026-11-06-first-issue"]
+    assert "KB" in page.inner_text("tr.issue") and page.errors == []
+
+
+def test_issue_page_toggles_and_fits_a_phone(server, page):
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    page.wait_for_function(
+        "document.getElementById('mobile').contentDocument.readyState"
+        " === 'complete' && document.getElementById('mobile').contentDocument"
+        ".body.innerText.includes('Measuring')"
+    )
+    assert "Measuring what matters" in page.inner_text("#inbox")
+    assert "Usage metrics" in page.inner_text("#inbox")
+    width = page.evaluate(
+        "() => { const d = document.getElementById('mobile').contentDocument;"
+        " return [d.documentElement.scrollWidth, d.documentElement.clientWidth];}"
+    )
+    assert width[0] <= 375 and width[0] <= width[1], f"horizontal scroll at 375 px: {width}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".frame.mobile").screenshot(path=str(ARTIFACTS / "preview-375.png"))
+    page.set_viewport_size({"width": 600, "height": 1000})
+    page.click("button[data-width=desktop]")
+    assert page.is_hidden(".frame.mobile") and page.is_visible(".frame.desktop")
+    page.screenshot(path=str(ARTIFACTS / "preview-600.png"), full_page=False)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.click("button[data-width=mobile]")
+    assert page.is_hidden(".frame.desktop") and page.is_visible(".frame.mobile")
+
+    def background():
+        return page.evaluate(
+            "() => getComputedStyle(document.getElementById('mobile')"
+            ".contentDocument.body).backgroundColor"
+        )
+
+    light = background()
+    page.click("button[data-scheme=dark]")
+    page.wait_for_function("document.getElementById('mobile').src.includes('scheme=dark')")
+    page.wait_for_function(
+        "getComputedStyle(document.getElementById('mobile').contentDocument"
+        ".body).backgroundColor !== " + repr(light)
+    )
+    assert background() == "rgb(17, 19, 21)"
+    page.click("button[data-view=text]")
+    assert "Measuring what matters\n====" in page.inner_text("#text-part")
+    page.click("button[data-view=findings]")
+    assert "No findings" in page.inner_text("#findings")
+    assert page.errors == []
+
+
+def test_saving_a_file_updates_the_open_page(server, page, issues):
+    page.goto(server.url + "issue/2026-11-06-first-issue")
+    source = issues / "2026-11-06-first-issue.md"
+    source.write_text(
+        source.read_text().replace("Welcome to the first issue", "Hello again, this is live")
+    )
+    page.wait_for_function(
+        "document.getElementById('desktop').contentDocument &&"
+        " document.getElementById('desktop').contentDocument.body &&"
+        " document.getElementById('desktop').contentDocument.body.innerText"
+        ".includes('Hello again, this is live')",
+        timeout=5000,
+    )
+
+
+def test_a_broken_issue_shows_its_error_and_a_fix_recovers(server, page, issues):
+    source = issues / "2026-11-13-metrics.md"
+    good = source.read_text()
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    source.write_text(good.replace("date: 2026-11-13", "date: sometime soon"))
+    page.wait_for_selector("#issue-error", timeout=5000)
+    message = "front matter: \"date\" is not a date ('sometime soon'); write it as YYYY-MM-DD"
+    assert page.inner_text("#issue-error") == f"{source}:4: {message}"
+    page.goto(server.url)
+    assert "is not a date" in page.inner_text("tr.broken")
+    source.write_text(good)
+    page.wait_for_selector("tr.issue:not(.broken) >> nth=2", timeout=5000)
+    assert page.query_selector("tr.broken") is None
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    assert page.query_selector("#issue-error") is None
+
+
+def test_a_template_change_re_renders_everything(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nHi\n")
+    (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "One"\n')
+    (tmp_path / "templates").mkdir()
+    site = PreviewSite(
+        [tmp_path / "issues"], lambda: load_settings(tmp_path / "newsletter.toml", env={})
+    )
+    assert site.entries["a"].rendered.text.startswith("One")
+    before = site.version
+    (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "Two"\n')
+    import os
+
+    os.utime(tmp_path / "newsletter.toml", ns=(1, 1))  # a different mtime, whatever the clock
+    assert site.refresh() and site.version > before
+    assert site.entries["a"].rendered.text.startswith("Two")
+    assert not site.refresh()  # nothing changed since: nothing re-rendered
