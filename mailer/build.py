@@ -27,6 +27,7 @@ class Built:
 
     source: Path
     files: tuple[Path, ...] = ()
+    subject: str = ""
     html_bytes: int = 0
     findings: tuple[Finding, ...] = ()
     error: MailerError | None = None
@@ -44,7 +45,13 @@ def build_one(source: Path, settings: Settings, out_dir: Path) -> Built:
         files = write_outputs(rendered, settings, out_dir)
     except MailerError as exc:
         return Built(source, error=exc)
-    return Built(source, tuple(files), len(rendered.html.encode("utf-8")), rendered.findings)
+    return Built(
+        source,
+        tuple(files),
+        rendered.subject,
+        len(rendered.html.encode("utf-8")),
+        rendered.findings,
+    )
 
 
 def build_issues(

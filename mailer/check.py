@@ -10,6 +10,7 @@ from pathlib import Path
 from mailer.checks.meta import check_issues
 from mailer.config import Settings
 from mailer.errors import MailerError
+from mailer.github import annotation_lines, table
 from mailer.issue import Issue, find_issues, load_issue
 from mailer.lint import Finding, count
 from mailer.render import render_issue
@@ -73,22 +74,19 @@ def format_json(result: CheckResult) -> str:
 
 def format_github(findings: Iterable[Finding]) -> str:
     """GitHub Actions workflow commands: each finding becomes an annotation on its line."""
-    lines = []
-    for f in findings:
-        props = f"file={_escape_property(str(f.path))}"
-        if f.line:
-            props += f",line={f.line}"
-        props += f",title={_escape_property(f.rule)}"
-        lines.append(f"::{f.severity} {props}::{_escape_data(f.message)}")
-    return "\n".join(lines)
+    return annotation_lines(findings)
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def summary_markdown(result: CheckResult) -> str:
+    totals = count(result.findings)
+    rows = [(f"`{f.path}`", f.line or "", f.severity, f.rule, f.message) for f in result.findings]
+    head = (
+        f"### mailer check: {_plural(result.checked, 'issue')}, "
+        f"{_plural(totals['error'], 'error')}, {_plural(totals['warning'], 'warning')}"
+    )
+    return head + (
+        "\n\n" + table(["file", "line", "severity", "rule", "message"], rows) if rows else ""
+    )
 
 
 def _plural(n: int, word: str) -> str:

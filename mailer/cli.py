@@ -71,22 +71,39 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
     Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
     """
     from mailer.build import build_issues
-    from mailer.lint import count
+    from mailer.github import annotation_lines, in_actions, table, write_summary
+    from mailer.lint import GMAIL_CLIP_BYTES, count
 
     settings = state.settings()
     started = time.perf_counter()
     built = failed = 0
     warnings = errors = 0
+    rows: list[tuple[object, ...]] = []
+    actions = in_actions()
     for result in build_issues(list(paths) or [Path("issues")], settings, out_dir):
         if result.error is not None:
             failed += 1
             click.echo(f"Error: {result.error}", err=True)
+            rows.append((f"`{result.source}`", "", "", f"**failed**: {result.error}"))
+            if actions:
+                click.echo(f"::error file={result.source}::{result.error}")
             continue
+        if actions and result.findings:
+            click.echo(annotation_lines(result.findings))
         built += 1
         counts = count(result.findings)
         warnings += counts["warning"]
         errors += counts["error"]
         note = _findings_note(counts)
+        clip = "over" if result.html_bytes > GMAIL_CLIP_BYTES else "under"
+        rows.append(
+            (
+                f"`{result.source}`",
+                result.subject,
+                f"{result.html_bytes / 1024:.1f} KB ({clip} 102 KB)",
+                _findings_note(counts).lstrip(", ") or "none",
+            )
+        )
         click.echo(
             f"built {result.source} → {out_dir / result.source.stem}.html "
             f"({result.html_bytes / 1024:.0f} KB{note})"
@@ -96,6 +113,10 @@ def build(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
     if errors or warnings:
         summary += f" ({errors} error and {warnings} warning findings; see `mailer check`)"
     click.echo(summary)
+    write_summary(
+        f"### mailer build: {summary}\n\n"
+        + table(["issue", "subject", "HTML size", "findings"], rows)
+    )
     if failed:
         sys.exit(1)
 
@@ -120,11 +141,21 @@ def check(state: _State, paths: tuple[Path, ...], fmt: str, strict: bool) -> Non
 
     Example: mailer check issues/ --strict --format github
     """
-    from mailer.check import check_paths, format_github, format_json, format_text
+    from mailer.check import (
+        check_paths,
+        format_github,
+        format_json,
+        format_text,
+        summary_markdown,
+    )
+    from mailer.github import in_actions, write_summary
 
     result = check_paths(list(paths) or [Path("issues")], state.settings())
     output = {"text": format_text, "json": format_json}.get(fmt)
     click.echo(output(result) if output else format_github(result.findings))
+    if in_actions() and fmt == "text":
+        click.echo(format_github(result.findings))
+    write_summary(summary_markdown(result))
     if result.failed(strict):
         sys.exit(1)
 
@@ -180,8 +211,9 @@ def sync(state: _State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> Non
 
     Example: MAILER_BUTTONDOWN_API_KEY=... mailer sync --dry-run
     """
+    from mailer.github import annotation_lines, in_actions, write_summary
     from mailer.providers import get_provider
-    from mailer.sync import format_report, report_json
+    from mailer.sync import format_report, report_findings, report_json
     from mailer.sync import sync as run_sync
 
     settings = state.settings()
@@ -189,9 +221,12 @@ def sync(state: _State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> Non
     report = run_sync(list(paths) or [Path("issues")], settings, provider, dry_run=dry_run)
     if fmt == "json":
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_report(report, settings, provider.display_name, dry_run))
-    _github_summary(format_report(report, settings, provider.display_name, dry_run))
+    text = format_report(report, settings, provider.display_name, dry_run)
+    if fmt != "json":
+        click.echo(text)
+    if in_actions():
+        click.echo(annotation_lines(report_findings(report)))
+    write_summary(f"### mailer sync\n\n```\n{text}\n```")
     if report.failed:
         sys.exit(1)
 
@@ -264,14 +299,6 @@ def _render(path: Path, settings: Any) -> Any:
     from mailer.build import render_path
 
     return render_path(path, settings)
-
-
-def _github_summary(text: str) -> None:
-    """Inside GitHub Actions, add what we printed to the job summary page."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if os.environ.get("GITHUB_ACTIONS") == "true" and summary:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(f"```\n{text}\n```\n")
 
 
 @cli.command("test-send")

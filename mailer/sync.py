@@ -29,6 +29,7 @@ from typing import Literal
 from mailer.config import Settings
 from mailer.errors import MailerError, ProviderAuthError, ProviderError
 from mailer.issue import Issue, find_issues, load_issue
+from mailer.lint import Finding
 from mailer.message import content_hash
 from mailer.providers import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.render import Rendered, render_issue
@@ -371,3 +372,26 @@ def report_json(report: SyncReport) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def report_findings(report: SyncReport) -> list[Finding]:
+    """What in a sync deserves a person's attention, as findings (annotations in Actions)."""
+    found: list[Finding] = []
+    for step in report.steps:
+        if step.action in ("past", "sent-changed") and step.source is not None:
+            found.append(
+                Finding(
+                    step.source,
+                    None,
+                    f"sync-{step.action}",
+                    "warning",
+                    f"{step.key}: {step.reason}",
+                )
+            )
+    for outcome in report.outcomes:
+        if outcome.failed:
+            source = outcome.step.source or Path(outcome.step.key)
+            found.append(Finding(source, None, "sync-failed", "error", outcome.result))
+    for path, error in report.broken:
+        found.append(Finding(path, getattr(error, "line", None), "issue", "error", str(error)))
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from conftest import ROOT
 from mailer.config import load_settings
 from mailer.preview import PreviewServer, PreviewSite
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("MAILER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -189,8 +190,6 @@ def test_a_template_change_re_renders_everything(tmp_path):
     assert site.entries["a"].rendered.text.startswith("One")
     before = site.version
     (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "Two"\n')
-    import os
-
     os.utime(tmp_path / "newsletter.toml", ns=(1, 1))  # a different mtime, whatever the clock
     assert site.refresh() and site.version > before
     assert site.entries["a"].rendered.text.startswith("Two")

@@ -1,0 +1,57 @@
+"""Inside GitHub Actions (GITHUB_ACTIONS=true), mailer annotates and summarizes by itself.
+
+Findings and errors become workflow annotations on the file and line; build, check and sync
+append a Markdown summary to the job's summary page ($GITHUB_STEP_SUMMARY). Outside Actions
+these do nothing, so no command needs a flag for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from mailer.lint import Finding
+
+
+def in_actions(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def annotation(finding: Finding) -> str:
+    """One workflow command: GitHub shows it on the file and line of the pull request."""
+    props = f"file={_escape_property(str(finding.path))}"
+    if finding.line:
+        props += f",line={finding.line}"
+    props += f",title={_escape_property(finding.rule)}"
+    return f"::{finding.severity} {props}::{_escape_data(finding.message)}"
+
+
+def annotation_lines(findings: Iterable[Finding]) -> str:
+    return "\n".join(annotation(f) for f in findings)
+
+
+def write_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:
+    """Append to the job summary, when there is one."""
+    env = os.environ if env is None else env
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if in_actions(env) and path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown.rstrip("\n") + "\n\n")
+
+
+def table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:
+    """A Markdown table; cells are escaped so a | in a subject cannot break it."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        cells = [str(cell).replace("|", "\\|").replace("\n", " ") for cell in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

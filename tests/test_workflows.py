@@ -1,0 +1,186 @@
+"""The GitHub workflows: valid, their shell clean, and publish.yml run as the Action would."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from fakes.buttondown import API_KEY
+
+from conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def run_steps(workflow: Path) -> list[tuple[str, dict[str, dict]]]:
+    data = yaml.safe_load(workflow.read_text())
+    return [
+        (job, step) for job, spec in data["jobs"].items() for step in spec["steps"] if "run" in step
+    ]
+
+
+def test_workflows_validate_against_the_github_schema():
+    result = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {w.name for w in WORKFLOWS} >= {"ci.yml", "publish.yml", "test-send.yml"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_run_steps_pass_shellcheck_and_take_inputs_from_env(workflow, tmp_path):
+    for n, (_, step) in enumerate(run_steps(workflow)):
+        # ${{ }} inside a script is a script-injection risk: inputs arrive through env
+        assert "${{" not in step["run"], f"{workflow.name}: {step.get('name')}"
+        script = tmp_path / f"step{n}.sh"
+        script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])
+        result = subprocess.run(
+            [str(BIN / "shellcheck"), "--severity=style", str(script)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"{workflow.name} {step.get('name')}:\n{result.stdout}"
+
+
+def test_workflows_are_least_privileged():
+    for workflow in WORKFLOWS:
+        data = yaml.safe_load(workflow.read_text())
+        assert data["permissions"] == {"contents": "read"}, workflow.name
+        for spec in data["jobs"].values():
+            checkout = [
+                s for s in spec["steps"] if s.get("uses", "").startswith("actions/checkout")
+            ]
+            assert checkout and checkout[0]["with"]["persist-credentials"] is False
+    publish = yaml.safe_load((ROOT / ".github/workflows/publish.yml").read_text())
+    assert publish["concurrency"] == {"group": "publish", "cancel-in-progress": False}
+    triggers = publish[True]  # YAML reads the key `on` as true
+    assert {"schedule", "workflow_dispatch", "push"} <= set(triggers)
+    assert triggers["workflow_dispatch"]["inputs"]["dry_run"]["type"] == "boolean"
+
+
+def action_env(step: dict, values: dict[str, str]) -> dict[str, str]:
+    """A step's env as the runner resolves it: ${{ x.y }} replaced from `values`."""
+    resolved = {}
+    for name, value in (step.get("env") or {}).items():
+        resolved[name] = re.sub(
+            r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: values.get(m[1], ""), str(value)
+        )
+    return resolved
+
+
+def test_publish_runs_as_the_action_would_twice(tmp_path, buttondown):
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "issues", checkout / "issues")
+    shutil.copy(ROOT / "newsletter.toml", checkout)
+    soon = (datetime.now(UTC) + timedelta(days=4)).date()
+    (checkout / "issues" / f"{soon}-next.md").write_text(
+        f"---\ntitle: Next week\nsubtitle: Soon\ndate: {soon}\n---\nComing up.\n"
+    )
+    steps = [
+        (job, step)
+        for job, step in run_steps(ROOT / ".github/workflows/publish.yml")
+        if step.get("name") != "Install"
+    ]  # the package is installed here already
+    assert [step["name"] for _, step in steps] == ["Sync with the provider"]
+
+    def run_action(summary: Path, dry_run: str = "") -> list[subprocess.CompletedProcess[str]]:
+        results = []
+        for _, step in steps:
+            env = {
+                "PATH": f"{BIN}:/usr/bin:/bin",
+                "HOME": str(tmp_path),
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_STEP_SUMMARY": str(summary),
+                "GITHUB_WORKSPACE": str(checkout),
+                # where the test's fake Buttondown listens, instead of api.buttondown.com
+                "MAILER_BUTTONDOWN_BASE_URL": buttondown.url,
+                **action_env(
+                    step, {"secrets.BUTTONDOWN_API_KEY": API_KEY, "inputs.dry_run": dry_run}
+                ),
+            }
+            results.append(
+                subprocess.run(
+                    ["bash", "-e", "-c", step["run"]],
+                    cwd=checkout,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
+            )
+        return results
+
+    first_summary = tmp_path / "summary-1.md"
+    first = run_action(first_summary)
+    assert all(r.returncode == 0 for r in first), first[0].stderr
+    summary = first_summary.read_text()
+    assert "### mailer sync" in summary and f"{soon}-next" in summary
+    assert "create → scheduled" in summary and "Result:" in summary
+    assert "::warning file=issues/2026-11-06-first-issue.md" in first[0].stdout  # past: not sent
+    assert API_KEY not in summary + first[0].stdout + first[0].stderr
+    created = len(buttondown.server.writes())
+    assert created >= 1 and buttondown.sent_to_list == []
+
+    second_summary = tmp_path / "summary-2.md"
+    second = run_action(second_summary)
+    assert all(r.returncode == 0 for r in second)
+    assert len(buttondown.server.writes()) == created  # the second run changed nothing
+    assert "nothing to change" in second_summary.read_text()
+
+    dry = run_action(tmp_path / "summary-3.md", dry_run="true")
+    assert "dry run" in dry[0].stdout and len(buttondown.server.writes()) == created
+
+
+def test_build_and_check_summarize_and_annotate_in_actions(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text(
+        "---\ntitle: A | B\ndate: 2024-01-01\n---\nSee [here](https://x.example).\n"
+    )
+    summary = tmp_path / "summary.md"
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    build = subprocess.run(
+        [str(BIN / "mailer"), "build", "issues", "-o", "out"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0
+    assert "::warning file=issues/a.md,line=5,title=link-text::" in build.stdout
+    text = summary.read_text()
+    assert "| `issues/a.md` | A \\| B |" in text and "(under 102 KB)" in text
+    check = subprocess.run(
+        [str(BIN / "mailer"), "check", "issues"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0 and "::warning file=issues/a.md,line=5" in check.stdout
+    assert "### mailer check: 1 issue" in summary.read_text()
+    plain = subprocess.run(
+        [str(BIN / "mailer"), "check", "issues"],
+        cwd=tmp_path,
+        env={"PATH": env["PATH"]},
+        capture_output=True,
+        text=True,
+    )
+    assert "::warning" not in plain.stdout  # outside Actions: no workflow commands
