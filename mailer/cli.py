@@ -352,6 +352,36 @@ def _default_test_to() -> list[str]:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to write the site to.",
+)
+@click.pass_obj
+def archive(state: _State, paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Build the public web archive: an index, a page per issue, an Atom feed and a sitemap.
+
+    Drafts and issues not sent yet are left out. Each issue's page lives where the email's
+    "view in browser" link points (newsletter.url + archive_path).
+
+    Example: mailer archive issues -o site
+    """
+    from mailer.archive import build_archive
+
+    result = build_archive(list(paths) or [Path("issues")], state.settings(), out_dir)
+    for source, why in result.skipped:
+        click.echo(f"left out {source}: {why}")
+    click.echo(
+        f"{len(result.pages)} issues, {result.files} files in {out_dir} ({result.seconds:.2f}s)"
+    )
+
+
+@cli.command()
 @click.argument("title", required=False)
 @click.option(
     "--dir",

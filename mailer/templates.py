@@ -7,16 +7,34 @@ compilation), so ``{{ 7*7 }}`` in an issue stays literal and provider merge tags
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from mailer.errors import TemplateError
 from mailer.plaintext import wrap
 
 BUILTIN = Path(__file__).parent / "templates"
+
+
+_HEADING = re.compile(r'<(h[2-4]) id="([^"]+)">(.*?)</\1>', re.S)
+
+
+def _heading_anchors(html: str) -> Markup:
+    """Sanitized body HTML, trusted as is, with a "#" link in each heading (web pages only)."""
+    return Markup(
+        _HEADING.sub(
+            lambda m: (
+                f'<{m[1]} id="{m[2]}">{m[3]}<a class="anchor" href="#{m[2]}" '
+                f'aria-label="Link to this section">#</a></{m[1]}>'
+            ),
+            html,
+        )
+    )
 
 
 def _escapes(name: str | None) -> bool:
@@ -41,6 +59,7 @@ def get_environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["wraptext"] = _wrap_filter
+    env.filters["heading_anchors"] = _heading_anchors
     return env
 
 

@@ -1,0 +1,163 @@
+"""mailer archive: pages, feed and sitemap from the same issues as the emails."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from mailer.archive import absolute, build_archive
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+ATOM = "{http://www.w3.org/2005/Atom}"
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def site(tmp_path, repo_settings):
+    issues = tmp_path / "issues"
+    shutil.copytree(ROOT / "issues", issues)
+    (issues / "2026-10-30-wip.md").write_text(
+        "---\ntitle: Work in progress\ndate: 2026-10-30\ndraft: true\n---\nNot yet.\n"
+    )
+    out = tmp_path / "site"
+    result = build_archive([issues], repo_settings, out, now=NOW)
+    return result, out
+
+
+def hrefs(html: str) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"#][^"]*)"', html)
+
+
+def test_published_issues_only_newest_first(site):
+    result, out = site
+    assert [p.issue.slug for p in result.pages] == ["2026-11-13-metrics", "2026-11-06-first-issue"]
+    assert {s.name: why for s, why in result.skipped} == {
+        "2026-10-30-wip.md": "draft",
+        "2026-11-27-hiring.md": "not sent yet",
+    }
+    index = (out / "index.html").read_text()
+    assert index.index("Measuring what matters") < index.index("Why we write things down")
+    assert "Work in progress" not in index and "Hiring" not in index
+
+
+def test_issue_pages_are_where_the_email_says_and_link_each_other(site, repo_settings):
+    result, out = site
+    newest, _ = result.pages
+    page = (out / newest.path / "index.html").read_text()
+    assert absolute(repo_settings, newest.path) == repo_settings.archive_url("2026-11-13-metrics")
+    assert f'href="{repo_settings.archive_url("2026-11-13-metrics")}"' in newest.rendered.html
+    assert 'rel="prev" href="../../issues/2026-11-06-first-issue/"' in page
+    assert 'rel="next"' not in page
+    assert "Usage metrics that funders believe" not in page.split("<body>")[1]  # no preheader
+    assert '<h2 id="tools">Tools<a class="anchor" href="#tools"' in page
+
+
+def test_links_and_images_match_the_email(site):
+    result, out = site
+    for page in result.pages:
+        web = (out / page.path / "index.html").read_text()
+        article = web.split("<article>")[1].split("</article>")[0]
+        email = page.rendered.html.split('class="mailer-content"')[1].split("mailer-footer")[0]
+        assert hrefs(article) == hrefs(email), page.path
+        assert "https://labnotes.example.org/archive/" in hrefs(article) or page.path.startswith(
+            "issues/2026-11-06"
+        )
+
+
+def test_feed_is_valid_atom_with_full_content(site):
+    result, out = site
+    root = ET.parse(out / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{required}") is not None, required
+    assert (
+        root.find(f"{ATOM}link[@rel='self']").get("href") == "https://labnotes.example.org/feed.xml"
+    )
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    ids = [e.find(f"{ATOM}id").text for e in entries]
+    assert len(set(ids)) == 2 and all(i.startswith("https://") for i in ids)
+    for entry, page in zip(entries, result.pages, strict=True):
+        assert entry.find(f"{ATOM}title").text == page.rendered.subject
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(f"{ATOM}updated").text)
+        assert entry.find(f"{ATOM}link").get("href") == absolute(result_settings(), page.path)
+        content = entry.find(f"{ATOM}content")
+        assert content.get("type") == "html" and content.text == page.rendered.body_html
+    assert root.find(f"{ATOM}updated").text == "2026-11-13T13:00:00Z"
+
+
+def result_settings():
+    from mailer.config import load_settings
+
+    return load_settings(ROOT / "newsletter.toml", env={})
+
+
+def test_sitemap(site):
+    _, out = site
+    root = ET.parse(out / "sitemap.xml").getroot()
+    locs = [u.find("{http://www.sitemaps.org/schemas/sitemap/0.9}loc").text for u in root]
+    assert locs == [
+        "https://labnotes.example.org/",
+        "https://labnotes.example.org/issues/2026-11-13-metrics/",
+        "https://labnotes.example.org/issues/2026-11-06-first-issue/",
+    ]
+
+
+def test_pages_load_in_chromium_without_console_errors(site):
+    from playwright.sync_api import sync_playwright
+    from test_preview import CHROMIUM, CHROMIUM_ARGS
+
+    _, out = site
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            # offline: images on the newsletter's (example) host are answered with a 1x1 PNG
+            page.route(
+                re.compile(r"^https?://(?!127\.0\.0\.1)"),
+                lambda route: route.fulfill(status=200, content_type="image/png", body=PIXEL),
+            )
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base)
+            assert page.inner_text("h1") == "Lab Notes"
+            page.click("text=Measuring what matters")
+            page.wait_for_url(re.compile(r".*/issues/2026-11-13-metrics/$"))
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            Path(ROOT / "test-artifacts").mkdir(exist_ok=True)
+            page.screenshot(path=str(ROOT / "test-artifacts" / "archive-375.png"), full_page=True)
+            page.click("a[rel=prev]")
+            assert "Why we write things down" in page.inner_text("h1")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert errors == []
+
+
+def test_corpus_archive_speed(tmp_path):
+    corpus = ROOT.parent / "shared" / "corpus" / "research-computing-teams"
+    if not corpus.is_dir():
+        pytest.skip("the reference corpus is not beside this checkout")
+    from mailer.config import Settings
+
+    result = build_archive([corpus], Settings(url="https://example.org"), tmp_path, now=NOW)
+    assert len(result.pages) == 188 and result.files == 191
+    ET.parse(tmp_path / "feed.xml")
