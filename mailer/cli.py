@@ -275,6 +275,7 @@ def status(state: _State, paths: tuple[Path, ...]) -> None:
     Example: mailer status
     """
     from mailer.providers import get_provider
+    from mailer.providers.base import same_content
     from mailer.sync import describe_time, load_for_sync
 
     settings = state.settings()
@@ -285,7 +286,7 @@ def status(state: _State, paths: tuple[Path, ...]) -> None:
         if remote is None:
             where = "not pushed"
         else:
-            same = "in sync" if remote.content_hash == draft.content_hash else "file changed"
+            same = "in sync" if same_content(remote, draft) else "file changed"
             where = f"{remote.status} ({remote.id}, {same})"
         local = "draft" if issue.draft else describe_time(issue.send_at, settings)
         click.echo(f"{draft.key}  {local}  {where}")

@@ -20,7 +20,7 @@ tested directly; ``apply`` carries steps out through the provider's idempotent p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from mailer.issue import Issue, find_issues, load_issue
 from mailer.lint import Finding
 from mailer.message import content_hash
 from mailer.providers import Draft, Provider, PushResult, RemoteEmail, Target
+from mailer.providers.base import same_content
 from mailer.render import Rendered, render_issue
 
 LEAD = timedelta(minutes=2)  # the soonest we schedule: providers refuse times in the past
@@ -68,6 +69,7 @@ class SyncReport:
     steps: list[Step]
     outcomes: list[Outcome] = field(default_factory=list)
     broken: list[tuple[Path, MailerError]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the provider cannot take, said once
 
     @property
     def failed(self) -> bool:
@@ -106,8 +108,13 @@ def plan_sync(
     now: datetime,
     *,
     prune: bool,
+    normalize: Callable[[Target], Target] = lambda target: target,
 ) -> list[Step]:
-    """The steps that make the provider match the repository. Pure: no network, no clock."""
+    """The steps that make the provider match the repository. Pure: no network, no clock.
+
+    `normalize` puts a target on the provider's grid (Mailchimp's quarter hours), so that a
+    rounded schedule already in place counts as up to date.
+    """
     by_key: dict[str, list[RemoteEmail]] = {}
     for email in remotes:
         if email.key:
@@ -119,7 +126,7 @@ def plan_sync(
         seen.add(draft.key)
         found = by_key.get(draft.key, [])
         remote = min(found, key=lambda r: order[r.state]) if found else None
-        steps.append(_step(issue, draft, remote, desired(issue, settings, now), now))
+        steps.append(_step(issue, draft, remote, desired(issue, settings, now), now, normalize))
     if prune:
         for key, found in sorted(by_key.items()):
             for orphan in found:
@@ -137,7 +144,12 @@ def plan_sync(
 
 
 def _step(
-    issue: Issue, draft: Draft, remote: RemoteEmail | None, target: Target | None, now: datetime
+    issue: Issue,
+    draft: Draft,
+    remote: RemoteEmail | None,
+    target: Target | None,
+    now: datetime,
+    normalize: Callable[[Target], Target],
 ) -> Step:
     if target is not None and target.state == "scheduled" and target.at is None:
         # overdue within grace: keep a future schedule it already has, else as soon as possible
@@ -148,6 +160,9 @@ def _step(
             and remote.publish_at > now
         )
         target = Target("scheduled", remote.publish_at if keep and remote else now + LEAD)
+
+    if target is not None:
+        target = normalize(target)
 
     def step(action: Action, reason: str, target: Target | None = target) -> Step:
         return Step(draft.key, action, reason, issue.path, issue.send_at, target, remote, draft)
@@ -161,7 +176,7 @@ def _step(
             + (" (late, within the grace window)" if issue.send_at <= now else ""),
         )
     if remote.state == "sent":
-        if remote.content_hash and remote.content_hash != draft.content_hash:
+        if remote.content_hash and not same_content(remote, draft):
             return step("sent-changed", f"already {remote.status}; the file changed since")
         return step("sent", f"already {remote.status}")
     if target is None:
@@ -171,7 +186,7 @@ def _step(
     if Provider.in_target(remote, draft, target):
         return step("none", f"up to date ({remote.state})")
     what = []
-    if remote.content_hash != draft.content_hash:
+    if not same_content(remote, draft):
         what.append("content changed")
     if remote.state != target.state:
         what.append(f"{remote.state} → {target.state}")
@@ -261,8 +276,11 @@ def sync(
     # only a whole folder can say an issue was removed; and not if any issue failed to load,
     # since its key is unknown and it must not be taken for a removed one
     prune = all(p.is_dir() for p in paths) and not broken
-    steps = plan_sync(issues, provider.emails(), settings, now, prune=prune)
-    report = SyncReport(steps, broken=broken)
+    steps = plan_sync(
+        issues, provider.emails(), settings, now, prune=prune, normalize=provider.normalize
+    )
+    notes = [f"{provider.display_name} cannot {what}." for what in provider.cannot]
+    report = SyncReport(steps, broken=broken, notes=notes)
     if not dry_run:
         report.outcomes = apply(steps, provider)
     return report
@@ -333,6 +351,7 @@ def format_report(report: SyncReport, settings: Settings, provider: str, dry_run
             )
     elif not dry_run:
         lines.append("Result: nothing to change.")
+    lines.extend(f"Note: {note}" for note in report.notes)
     return "\n".join(lines)
 
 

@@ -10,8 +10,13 @@ from mailer.errors import ConfigError
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.providers.buttondown import ButtondownProvider
 from mailer.providers.http import HttpClient
+from mailer.providers.kit import KitProvider
+from mailer.providers.listmonk import ListmonkProvider
+from mailer.providers.mailchimp import MailchimpProvider
 
-PROVIDERS: dict[str, type[Provider]] = {ButtondownProvider.name: ButtondownProvider}
+PROVIDERS: dict[str, type[Provider]] = {
+    cls.name: cls for cls in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider)
+}
 
 __all__ = ["PROVIDERS", "Draft", "Provider", "PushResult", "RemoteEmail", "Target", "get_provider"]
 
@@ -32,10 +37,10 @@ def get_provider(
     if not api_key:
         raise ConfigError(f"No API key for {cls.display_name}: set {cls.api_key_env[0]}")
     options = dict(settings.provider_options.get(cls.name, {}))
-    base_url = (
-        read_env((cls.base_url_env,), env) or options.pop("base_url", None) or cls.default_base_url
-    )
-    options.pop("base_url", None)
+    options.setdefault("from", settings.sender)
+    from_file = options.pop("base_url", None)
+    configured = read_env((cls.base_url_env,), env) or from_file
+    base_url = cls.base_url(api_key, str(configured) if configured else None)
     http = HttpClient(
         cls.display_name,
         str(base_url),

@@ -73,6 +73,12 @@ class PushResult:
     state: State
 
 
+def same_content(remote: RemoteEmail, draft: Draft) -> bool:
+    """Whether the provider holds this exact rendering (some keep only a prefix of the hash)."""
+    stored = remote.content_hash or ""
+    return len(stored) >= 16 and draft.content_hash.startswith(stored)
+
+
 class Provider(ABC):
     """A newsletter service. Class attributes say who it is; the base class owns the flow."""
 
@@ -81,6 +87,8 @@ class Provider(ABC):
     api_key_env: ClassVar[tuple[str, ...]]
     base_url_env: ClassVar[str]
     default_base_url: ClassVar[str]
+    # what this provider cannot take from us: said once per run, never dropped silently
+    cannot: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, http: HttpClient, options: Mapping[str, Any]) -> None:
         self.http = http
@@ -93,6 +101,15 @@ class Provider(ABC):
     @abstractmethod
     def auth_headers(api_key: str) -> dict[str, str]:
         """The headers that authenticate a request (they never appear in any output)."""
+
+    @classmethod
+    def base_url(cls, api_key: str, configured: str | None) -> str:
+        """Where the API is: the configured URL, else the provider's own."""
+        return configured or cls.default_base_url
+
+    def normalize(self, target: Target) -> Target:
+        """The target as the provider can hold it (e.g. a send time on its grid)."""
+        return target
 
     @abstractmethod
     def list_emails(self) -> list[RemoteEmail]:
@@ -144,6 +161,7 @@ class Provider(ABC):
         `remote` is the email already found for this key (`looked=True` says a lookup found
         none); without either, push looks it up first.
         """
+        target = self.normalize(target)
         if remote is None and not looked:
             remote = self.find(draft.key)
         if remote is None:
@@ -156,17 +174,17 @@ class Provider(ABC):
             )
         if self.in_target(remote, draft, target):
             return self._result(remote, "unchanged")
-        return self._result(self.update(remote, draft, target), "updated")
+        return self._result(self._remember(self.update(remote, draft, target)), "updated")
 
     def pull_back(self, remote: RemoteEmail) -> PushResult:
         """Unschedule: a scheduled email goes back to being a draft."""
         if remote.state != "scheduled":
             return self._result(remote, "unchanged")
-        return self._result(self.unschedule(remote), "unscheduled")
+        return self._result(self._remember(self.unschedule(remote)), "unscheduled")
 
     @staticmethod
     def in_target(remote: RemoteEmail, draft: Draft, target: Target) -> bool:
-        if remote.content_hash != draft.content_hash or remote.state != target.state:
+        if not same_content(remote, draft) or remote.state != target.state:
             return False
         if target.state == "scheduled" and target.at is not None:
             return (
@@ -188,15 +206,19 @@ class Provider(ABC):
                 if found is not None:
                     return found  # it was created; the answer just never arrived
                 continue
-            if self._emails is not None:
-                self._emails.append(created)
-            return created
+            return self._remember(created)
         raise ProviderUnavailable(
             self.display_name,
             f"could not create {draft.key!r}",
             detail=last,
             hint="nothing was created; run again later",
         )
+
+    def _remember(self, remote: RemoteEmail) -> RemoteEmail:
+        """Keep the listing read at the start of a run true to what this run changed."""
+        if self._emails is not None:
+            self._emails = [e for e in self._emails if e.id != remote.id] + [remote]
+        return remote
 
     def _result(self, remote: RemoteEmail, action: str) -> PushResult:
         return PushResult(self.name, remote.id, action, remote.url, remote.state)

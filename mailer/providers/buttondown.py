@@ -32,6 +32,9 @@ class ButtondownProvider(Provider):
     api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_BUTTONDOWN_API_KEY", "BUTTONDOWN_API_KEY")
     base_url_env: ClassVar[str] = "MAILER_BUTTONDOWN_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.buttondown.com/v1"
+    cannot: ClassVar[tuple[str, ...]] = (
+        "take our plain-text part (Buttondown writes its own from the HTML)",
+    )
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:

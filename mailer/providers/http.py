@@ -76,9 +76,14 @@ class HttpClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        safe_to_repeat: bool = False,
     ) -> requests.Response:
-        """One logical request: retried when that is safe, mapped to our errors when it fails."""
-        retry = method in IDEMPOTENT
+        """One logical request: retried when that is safe, mapped to our errors when it fails.
+
+        `safe_to_repeat` marks a POST whose repetition changes nothing more (an action such as
+        "schedule at T"); a POST that creates something never sets it.
+        """
+        retry = method in IDEMPOTENT or safe_to_repeat
         last = "no attempt"
         for attempt in range(1, self.attempts + 1):
             try:
@@ -194,6 +199,7 @@ def _parse_error(response: requests.Response) -> tuple[str | None, str]:
             detail = "; ".join(
                 str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
             )
-        code = body.get("code")
+        # Buttondown says "code"; Mailchimp's RFC 9457 problem details say "title"
+        code = body.get("code") or body.get("title")
         return (str(code) if code else None), str(detail)
     return None, str(body)[:300]

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fakes.server import DROP, Reply, Request, Slow
+from fakes.api import FakeApi
+from fakes.server import Reply, Request
 
 SPEC = (
     Path(__file__).resolve().parents[3]
@@ -60,49 +61,15 @@ OPEN = {"draft", "scheduled"}
 
 
 @dataclass
-class Fault:
-    method: str
-    path: str  # exact, or a prefix ending in "*"
-    reply: Reply | None = None  # answer this instead of handling the request
-    drop: str | None = None  # "before" (nothing happens) or "after" (it happens, answer lost)
-    slow: float = 0.0  # answer nothing for this long (the request does not take effect)
-
-    def matches(self, request: Request) -> bool:
-        return request.method == self.method and (
-            request.path == self.path
-            or (self.path.endswith("*") and request.path.startswith(self.path[:-1]))
-        )
-
-
-@dataclass
-class FakeButtondown:
-    page_size: int = 2
+class FakeButtondown(FakeApi):
     emails: dict[str, dict[str, Any]] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
-    sent_to_list: list[str] = field(default_factory=list)  # ids sent to every subscriber
-    test_sends: list[tuple[str, list[str]]] = field(default_factory=list)
-    refused_edits_of_sent: list[str] = field(default_factory=list)
     idempotent: dict[str, Reply] = field(default_factory=dict)
-    url: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    list_call: tuple[str, str] = ("GET", "/emails")
+    create_call: tuple[str, str] = ("POST", "/emails")
+    update_call: tuple[str, str] = ("PATCH", "/emails/*")
 
     # -- test helpers --------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.faults.append(Fault(method, path, Reply(status, body, headers or {})))
-
-    def slow_next(self, method: str, path: str, seconds: float) -> None:
-        self.faults.append(Fault(method, path, slow=seconds))
-
-    def drop_next(self, method: str, path: str, *, after: bool) -> None:
-        self.faults.append(Fault(method, path, drop="after" if after else "before"))
 
     def deliver_due(self, now: datetime) -> None:
         """What Buttondown's scheduler does: scheduled emails whose time came are sent."""
@@ -122,21 +89,6 @@ class FakeButtondown:
         return email
 
     # -- the API ---------------------------------------------------------------------------------
-
-    def __call__(self, request: Request) -> Reply | Slow | object:
-        for fault in self.faults:
-            if fault.matches(request):
-                self.faults.remove(fault)
-                if fault.slow:
-                    return Slow(fault.slow)
-                if fault.drop == "before":
-                    return DROP
-                if fault.drop == "after":
-                    self.handle(request)
-                    return DROP
-                assert fault.reply is not None
-                return fault.reply
-        return self.handle(request)
 
     def handle(self, request: Request) -> Reply:
         auth = request.headers.get("authorization")

@@ -1,0 +1,83 @@
+"""What every fake provider shares: queued faults and the bookkeeping the property tests read.
+
+Subclasses implement ``handle(request)`` like the real API, and ``by_key`` / ``deliver_due``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fakes.server import DROP, Reply, Request, Slow
+
+
+@dataclass
+class Fault:
+    method: str
+    path: str  # exact, or a prefix ending in "*"
+    reply: Reply | None = None
+    drop: str | None = None  # "before" (nothing happens) or "after" (it happens, answer lost)
+    slow: float = 0.0
+
+    def matches(self, request: Request) -> bool:
+        return request.method == self.method and (
+            request.path == self.path
+            or (self.path.endswith("*") and request.path.startswith(self.path[:-1]))
+        )
+
+
+@dataclass
+class FakeApi:
+    page_size: int = 2
+    faults: list[Fault] = field(default_factory=list)
+    sent_to_list: list[str] = field(default_factory=list)  # sent to every subscriber
+    test_sends: list[tuple[str, list[str]]] = field(default_factory=list)
+    refused_edits_of_sent: list[str] = field(default_factory=list)
+    url: str = ""
+    server: Any = None
+
+    # what the property tests inject faults into: (method, path) for list, create, update
+    list_call: tuple[str, str] = ("GET", "/")
+    create_call: tuple[str, str] = ("POST", "/")
+    update_call: tuple[str, str] = ("PUT", "/*")
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.faults.append(Fault(method, path, Reply(status, body, headers or {})))
+
+    def drop_next(self, method: str, path: str, *, after: bool) -> None:
+        self.faults.append(Fault(method, path, drop="after" if after else "before"))
+
+    def slow_next(self, method: str, path: str, seconds: float) -> None:
+        self.faults.append(Fault(method, path, slow=seconds))
+
+    def __call__(self, request: Request) -> Reply | Slow | object:
+        for fault in self.faults:
+            if fault.matches(request):
+                self.faults.remove(fault)
+                if fault.slow:
+                    return Slow(fault.slow)
+                if fault.drop == "before":
+                    return DROP
+                if fault.drop == "after":
+                    self.handle(request)
+                    return DROP
+                assert fault.reply is not None
+                return fault.reply
+        return self.handle(request)
+
+    def handle(self, request: Request) -> Reply:
+        raise NotImplementedError
+
+    def by_key(self, key: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def deliver_due(self, now: datetime) -> None:
+        raise NotImplementedError
