@@ -1,0 +1,9 @@
+"""The CLI's commands, by group; ``mailer/cli.py`` puts them under one ``mailer`` group."""
+
+from __future__ import annotations
+
+from mailer.commands.sending import push, status, sync, test_send
+from mailer.commands.writing import archive, build, check, new, preview
+
+WRITING = (build, check, preview, archive, new)
+SENDING = (sync, push, status, test_send)

@@ -1,0 +1,170 @@
+"""Commands that talk to the provider or a mail server: sync, push, status, test-send."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mailer.commands.state import State
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the plan; make no change at the provider.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def sync(state: State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None:
+    """Make the provider match the repository: create, update, schedule, unschedule.
+
+    Safe to run any number of times: nothing changed, nothing written; never a second email
+    for an issue, never a send now, never a change to an email already sent. Past issues that
+    were never pushed are reported, not sent. Prints the plan, then the result.
+
+    Example: MAILER_BUTTONDOWN_API_KEY=... mailer sync --dry-run
+    """
+    from mailer.github import annotation_lines, in_actions, write_summary
+    from mailer.providers import get_provider
+    from mailer.sync import format_report, report_findings, report_json
+    from mailer.sync import sync as run_sync
+
+    settings = state.settings()
+    provider = get_provider(settings)
+    report = run_sync(list(paths) or [Path("issues")], settings, provider, dry_run=dry_run)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    text = format_report(report, settings, provider.display_name, dry_run)
+    if fmt != "json":
+        click.echo(text)
+    if in_actions():
+        click.echo(annotation_lines(report_findings(report)))
+    write_summary(f"### mailer sync\n\n```\n{text}\n```")
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--draft", "as_draft", is_flag=True, help="Push as a draft (never scheduled).")
+@click.option(
+    "--at",
+    "at",
+    help="Schedule at this time: 2026-11-27T08:00:00-05:00, or "
+    "'2026-11-27 08:00' in the newsletter's timezone.",
+)
+@click.pass_obj
+def push(state: State, path: Path, as_draft: bool, at: str | None) -> None:
+    """Push one issue to the provider by hand: as a draft, or scheduled.
+
+    Without --draft or --at, the issue is scheduled at its own send time (which must be in the
+    future). Nothing is ever sent right away.
+
+    Example: mailer push issues/2026-11-27-hiring.md --draft
+    """
+    from mailer.providers import Target, get_provider
+    from mailer.sync import describe_time, draft_of, push_target
+
+    settings = state.settings()
+    if as_draft and at:
+        raise click.UsageError("--draft and --at cannot be used together")
+    rendered = _render(path, settings)
+    target: Target = push_target(rendered.issue, settings, as_draft=as_draft, at=at)
+    provider = get_provider(settings)
+    result = provider.push(draft_of(rendered), target)
+    when = describe_time(target.at, settings) if target.at else ""
+    click.echo(
+        f"{result.action} {rendered.issue.slug} as {result.state} {when} "
+        f"({provider.display_name} {result.remote_id}) {result.url}".rstrip()
+    )
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def status(state: State, paths: tuple[Path, ...]) -> None:
+    """List issues with their state at the provider, and whether it matches the file.
+
+    Example: mailer status
+    """
+    from mailer.providers import get_provider
+    from mailer.providers.base import same_content
+    from mailer.sync import describe_time, load_for_sync
+
+    settings = state.settings()
+    provider = get_provider(settings)
+    issues, broken = load_for_sync(list(paths) or [Path("issues")], settings)
+    for issue, draft in issues:
+        remote = provider.find(draft.key)
+        if remote is None:
+            where = "not pushed"
+        else:
+            same = "in sync" if same_content(remote, draft) else "file changed"
+            where = f"{remote.status} ({remote.id}, {same})"
+        local = "draft" if issue.draft else describe_time(issue.send_at, settings)
+        click.echo(f"{draft.key}  {local}  {where}")
+    for _, error in broken:
+        click.echo(f"Error: {error}", err=True)
+    if broken:
+        sys.exit(1)
+
+
+def _render(path: Path, settings: Any) -> Any:
+    from mailer.build import render_path
+
+    return render_path(path, settings)
+
+
+@click.command("test-send")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable; default MAILER_TEST_TO).")
+@click.option(
+    "--via",
+    type=click.Choice(["smtp", "provider"]),
+    default="smtp",
+    show_default=True,
+    help="smtp: your own mail server; provider: the provider's test send.",
+)
+@click.pass_obj
+def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
+    """Send the exact rendered email to yourself, marked as a test.
+
+    By SMTP (MAILER_SMTP_HOST, MAILER_SMTP_USERNAME, MAILER_SMTP_PASSWORD...) or through the
+    provider, which first creates or updates the draft as sync would (never scheduling it,
+    never sending to the list).
+
+    Example: mailer test-send issues/2026-11-27-hiring.md --to me@example.org
+    """
+    settings = state.settings()
+    rendered = _render(path, settings)
+    if via == "smtp":
+        from mailer.config import smtp_settings
+        from mailer.smtp import send_test_smtp
+
+        smtp = smtp_settings(settings)
+        recipients = list(to) or list(smtp.to)
+        subject = send_test_smtp(rendered, settings, smtp, recipients)
+        click.echo(f"sent {subject!r} to {', '.join(recipients)} via {smtp.server}")
+    else:
+        from mailer.providers import get_provider
+        from mailer.sync import draft_of, test_send_via_provider
+
+        recipients = list(to) or _default_test_to()
+        provider = get_provider(settings)
+        result = test_send_via_provider(provider, draft_of(rendered), recipients)
+        click.echo(
+            f"{provider.display_name} sent a test of {rendered.issue.slug} "
+            f"({result.remote_id}, {result.state}) to {', '.join(recipients)}"
+        )
+
+
+def _default_test_to() -> list[str]:
+    to = [a.strip() for a in os.environ.get("MAILER_TEST_TO", "").split(",") if a.strip()]
+    if not to:
+        raise click.UsageError("no recipient: pass --to ADDRESS or set MAILER_TEST_TO")
+    return to

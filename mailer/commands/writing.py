@@ -1,0 +1,214 @@
+"""Commands that write and look at issues: build, check, preview, archive, new."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from mailer.commands.state import State
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build"),
+    show_default=True,
+    help="Folder to write the outputs to.",
+)
+@click.pass_obj
+def build(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
+
+    PATHS are issue files or folders (default: issues/). A bad issue is reported and the others
+    are still built; the exit code is 1 if any failed.
+
+    Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
+    """
+    from mailer.build import build_issues
+    from mailer.github import annotation_lines, in_actions, table, write_summary
+    from mailer.lint import GMAIL_CLIP_BYTES, count
+
+    settings = state.settings()
+    started = time.perf_counter()
+    built = failed = 0
+    warnings = errors = 0
+    rows: list[tuple[object, ...]] = []
+    actions = in_actions()
+    for result in build_issues(list(paths) or [Path("issues")], settings, out_dir):
+        if result.error is not None:
+            failed += 1
+            click.echo(f"Error: {result.error}", err=True)
+            rows.append((f"`{result.source}`", "", "", f"**failed**: {result.error}"))
+            if actions:
+                click.echo(f"::error file={result.source}::{result.error}")
+            continue
+        if actions and result.findings:
+            click.echo(annotation_lines(result.findings))
+        built += 1
+        counts = count(result.findings)
+        warnings += counts["warning"]
+        errors += counts["error"]
+        note = _findings_note(counts)
+        clip = "over" if result.html_bytes > GMAIL_CLIP_BYTES else "under"
+        rows.append(
+            (
+                f"`{result.source}`",
+                result.subject,
+                f"{result.html_bytes / 1024:.1f} KB ({clip} 102 KB)",
+                _findings_note(counts).lstrip(", ") or "none",
+            )
+        )
+        click.echo(
+            f"built {result.source} → {out_dir / result.source.stem}.html "
+            f"({result.html_bytes / 1024:.0f} KB{note})"
+        )
+    took = time.perf_counter() - started
+    summary = f"{built} built, {failed} failed in {took:.2f}s"
+    if errors or warnings:
+        summary += f" ({errors} error and {warnings} warning findings; see `mailer check`)"
+    click.echo(summary)
+    write_summary(
+        f"### mailer build: {summary}\n\n"
+        + table(["issue", "subject", "HTML size", "findings"], rows)
+    )
+    if failed:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for annotations.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.pass_obj
+def check(state: State, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check issues before they are sent: exit 1 on errors (and warnings with --strict).
+
+    Every finding names the file and line, what is wrong and how to fix it. Rule ids are stable
+    (see `mailer.checks`); JSON output is a list of {path, line, rule, severity, message}.
+
+    Example: mailer check issues/ --strict --format github
+    """
+    from mailer.check import (
+        check_paths,
+        format_github,
+        format_json,
+        format_text,
+        summary_markdown,
+    )
+    from mailer.github import in_actions, write_summary
+
+    result = check_paths(list(paths) or [Path("issues")], state.settings())
+    output = {"text": format_text, "json": format_json}.get(fmt)
+    click.echo(output(result) if output else format_github(result.findings))
+    if in_actions() and fmt == "text":
+        click.echo(format_github(result.findings))
+    write_summary(summary_markdown(result))
+    if result.failed(strict):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--port", default=8040, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your browser.")
+@click.pass_obj
+def preview(state: State, path: Path | None, port: int, open_browser: bool) -> None:
+    """Preview issues in your browser, re-rendered live as you save.
+
+    PATH is an issue file or a folder (default: issues/). Shows each issue at desktop and
+    mobile widths, in dark mode, as plain text and HTML source, with its findings and size.
+    Listens on 127.0.0.1 only. Stop it with Ctrl-C.
+
+    Example: mailer preview issues/ --open
+    """
+    from mailer.issue import find_issues
+    from mailer.preview import PreviewServer, PreviewSite
+
+    paths = [path or Path("issues")]
+    find_issues(paths)  # the same errors as build for a missing path or an empty folder
+    site = PreviewSite(paths, state.settings)
+    try:
+        server = PreviewServer(site, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+    click.echo(f"Previewing {len(site.entries)} issue(s) at {server.url} (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to write the site to.",
+)
+@click.pass_obj
+def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Build the public web archive: an index, a page per issue, an Atom feed and a sitemap.
+
+    Drafts and issues not sent yet are left out. Each issue's page lives where the email's
+    "view in browser" link points (newsletter.url + archive_path).
+
+    Example: mailer archive issues -o site
+    """
+    from mailer.archive import build_archive
+
+    result = build_archive(list(paths) or [Path("issues")], state.settings(), out_dir)
+    for source, why in result.skipped:
+        click.echo(f"left out {source}: {why}")
+    click.echo(
+        f"{len(result.pages)} issues, {result.files} files in {out_dir} ({result.seconds:.2f}s)"
+    )
+
+
+@click.command()
+@click.argument("title", required=False)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("issues"),
+    show_default=True,
+    help="Folder of issues.",
+)
+@click.option("--date", "when", help="Issue date, YYYY-MM-DD (default: the next send day).")
+@click.pass_obj
+def new(state: State, title: str | None, folder: Path, when: str | None) -> None:
+    """Scaffold the next issue file and print its path.
+
+    Example: mailer new "Spring cleaning"
+    """
+    from mailer.scaffold import new_issue
+
+    path = new_issue(folder, state.settings(), title=title, when=when)
+    click.echo(str(path))
+
+
+def _findings_note(counts: dict[str, int]) -> str:
+    parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n]
+    return ", " + ", ".join(parts) if parts else ""
