@@ -42,16 +42,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.errors import ConfigError
+from mailer.mergetags import UNSUBSCRIBE
 
 CONFIG_NAME = "newsletter.toml"
 
-# The merge tag each provider replaces with the subscriber's own unsubscribe link.
-UNSUBSCRIBE_TAGS = {
-    "buttondown": "{{ unsubscribe_url }}",
-    "mailchimp": "*|UNSUB|*",
-    "listmonk": "{{ UnsubscribeURL }}",
-    "kit": "{{ unsubscribe_url }}",
-}
 RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 
@@ -98,7 +92,7 @@ class Settings:
 
     @property
     def unsubscribe_tag(self) -> str:
-        return UNSUBSCRIBE_TAGS.get(self.provider, UNSUBSCRIBE_TAGS["buttondown"])
+        return UNSUBSCRIBE.get(self.provider, UNSUBSCRIBE["buttondown"])
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:
@@ -267,8 +261,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"theme.width must be between 480 and 800, not {settings.width}", source=source
         )
-    if settings.provider not in UNSUBSCRIBE_TAGS:
-        known = ", ".join(sorted(UNSUBSCRIBE_TAGS))
+    if settings.provider not in UNSUBSCRIBE:
+        known = ", ".join(sorted(UNSUBSCRIBE))
         raise ConfigError(f"unknown provider {settings.provider!r} (known: {known})", source=source)
     if "{slug}" not in settings.archive_path:
         raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)

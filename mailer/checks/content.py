@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from mailer.lint import Finding, Subject
+from mailer.mergetags import BLOCKS, is_merge_variable
 from mailer.sanitize import REMOVED_WITH_CONTENT
 
 _SUSPECT = re.compile(
@@ -58,43 +59,6 @@ def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
             )
 
 
-# Template syntax each provider fills in when it sends: everything else in braces would reach
-# readers literally (or make the provider's template engine fail).
-_MERGE_VARIABLES = {
-    "buttondown": {
-        "subscriber",
-        "unsubscribe_url",
-        "email_url",
-        "email",
-        "newsletter",
-        "manage_subscription_url",
-        "subscribe_url",
-    },
-    "kit": {"subscriber", "unsubscribe_url", "first_name", "email_address"},
-    "listmonk": {
-        "UnsubscribeURL",
-        "ManageURL",
-        "OptinURL",
-        "MessageURL",
-        "TrackView",
-        "TrackLink",
-        "Date",
-        "L",
-        "Safe",
-        "if",
-        "else",
-        "end",
-        "range",
-        "with",
-    },
-    "mailchimp": set(),
-}
-_MERGE_BLOCKS = {
-    "buttondown": {"if", "elif", "else", "endif", "for", "endfor", "with", "endwith"},
-    "kit": {"if", "elsif", "else", "endif", "unless", "endunless", "for", "endfor"},
-    "listmonk": set(),
-    "mailchimp": set(),
-}
 _VARIABLE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _BLOCK = re.compile(r"\{%-?\s*(\w*).*?-?%\}")
 _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
@@ -102,8 +66,7 @@ _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
 
 def check_template_leftover(s: Subject) -> Iterator[Finding]:
     provider = s.settings.provider
-    variables = _MERGE_VARIABLES.get(provider, set())
-    blocks = _MERGE_BLOCKS.get(provider, set())
+    blocks = BLOCKS.get(provider, frozenset())
     for text, index, _ in s.inventory.texts:
         if "{" not in text:
             continue
@@ -117,9 +80,7 @@ def check_template_leftover(s: Subject) -> Iterator[Finding]:
                     f"({provider} does not process it); remove it or render it first",
                 )
         for match in _VARIABLE.finditer(text):
-            root = re.split(r"[\s.|(]", match[1].lstrip("."), maxsplit=1)[0]
-            is_go_field = provider == "listmonk" and match[1].startswith(".")
-            if root not in variables and not is_go_field:
+            if not is_merge_variable(provider, match[1]):
                 yield s.finding(
                     s.line(index),
                     "template-leftover",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -71,6 +71,17 @@ class PushResult:
     action: str  # created, updated, unscheduled, unchanged
     url: str
     state: State
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time from a provider's JSON (UTC when it names no zone); None if absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def same_content(remote: RemoteEmail, draft: Draft) -> bool:

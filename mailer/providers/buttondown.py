@@ -14,11 +14,11 @@ Quirks this module exists for, from Buttondown's API reference and OpenAPI spec:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, ClassVar
 
 from mailer.errors import UnsupportedFeature
-from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target
+from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target, parse_time
 
 API_VERSION = "2026-04-01"
 EDITOR_MODE = "<!-- buttondown-editor-mode: fancy -->\n"
@@ -126,14 +126,7 @@ class ButtondownProvider(Provider):
             state=state,
             status=status,
             content_hash=metadata.get("mailer_hash"),
-            publish_at=_parse_time(publish) if isinstance(publish, str) else None,
+            publish_at=parse_time(publish),
             url=str(item.get("absolute_url") or ""),
             managed=bool(metadata.get("mailer_key")),
         )
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from mailer.errors import UnsupportedFeature
-from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target
+from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target, parse_time
 
 NOTE_PREFIX = "mailer:"
 PER_PAGE = 500
@@ -86,7 +86,7 @@ class KitProvider(Provider):
         key = content_hash = None
         if note.startswith(NOTE_PREFIX):
             key, _, content_hash = note[len(NOTE_PREFIX) :].partition("#")
-        send_at = _time(item.get("send_at"))
+        send_at = parse_time(item.get("send_at"))
         state: State = "draft"
         if send_at is not None:
             state = "scheduled" if send_at > datetime.now(UTC) else "sent"
@@ -100,13 +100,3 @@ class KitProvider(Provider):
             url=str(item.get("public_url") or ""),
             managed=key is not None,
         )
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -15,32 +15,16 @@ Quirks this module exists for (listmonk's code and docs; see PROVIDERS.md):
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, ClassVar
 
 from mailer.errors import ConfigError
-from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target
+from mailer.mergetags import is_merge_variable
+from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target, parse_time
 
 TAG = "mailer"
 _STATES: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
 _GO_ACTION = re.compile(r"\{\{(.*?)(\}\}|$)", re.S)
-_LISTMONK_ROOTS = {
-    "UnsubscribeURL",
-    "ManageURL",
-    "OptinURL",
-    "MessageURL",
-    "TrackView",
-    "TrackLink",
-    "Date",
-    "L",
-    "Safe",
-    "if",
-    "else",
-    "end",
-    "range",
-    "with",
-    "template",
-}
 PER_PAGE = 100
 
 
@@ -48,9 +32,7 @@ def go_escape(text: str) -> str:
     """Keep listmonk's own expressions; make every other ``{{`` literal text."""
 
     def keep_or_escape(match: re.Match[str]) -> str:
-        inner = match[1].strip().lstrip("-").strip()
-        root = re.split(r"[\s.(|]", inner.lstrip("."), maxsplit=1)[0]
-        if match[2] and (inner.startswith(".") or root in _LISTMONK_ROOTS):
+        if match[2] and is_merge_variable("listmonk", match[1]):
             return match[0]
         return '{{"{{"}}' + match[1] + match[2]
 
@@ -203,14 +185,7 @@ class ListmonkProvider(Provider):
             state=_STATES.get(status, "sent"),
             status=status,
             content_hash=(item.get("attribs") or {}).get("mailer_hash"),
-            publish_at=_time(send_at) if isinstance(send_at, str) else None,
+            publish_at=parse_time(send_at),
             url="",
             managed=key is not None,
         )
-
-
-def _time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -15,12 +15,12 @@ Quirks this module exists for (Mailchimp's API reference; see PROVIDERS.md):
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from mailer.errors import ConfigError
-from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target
+from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target, parse_time
 
 TITLE_PREFIX = "mailer:"
 _STATES: dict[str, State] = {"save": "draft", "schedule": "scheduled"}
@@ -180,14 +180,7 @@ class MailchimpProvider(Provider):
             state=_STATES.get(status, "sent"),
             status=status,
             content_hash=content_hash or None,
-            publish_at=_time(send_time) if send_time else None,
+            publish_at=parse_time(send_time),
             url=str(item.get("archive_url") or ""),
             managed=key is not None,
         )
-
-
-def _time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
