@@ -64,8 +64,11 @@ class Rendered:
     render_ms: float = 0.0
 
 
-def render_issue(issue: Issue, settings: Settings) -> Rendered:
-    """Render one issue to its final HTML and text parts, with lint findings."""
+def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Rendered:
+    """Render one issue to its final HTML and text parts, with lint findings.
+
+    `checks=False` skips the rules, for callers that do not show findings (sync, archive).
+    """
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line)
     fragment = sanitize_html(markdown_to_html(doc), settings.url)
@@ -77,7 +80,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment)
-    findings = lint(rendered, doc, settings)
+    findings = lint(rendered, doc, settings) if checks else ()
     elapsed = (time.perf_counter() - started) * 1000
     return replace(rendered, findings=findings, render_ms=elapsed)
 

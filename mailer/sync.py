@@ -256,7 +256,7 @@ def load_for_sync(
     for source in find_issues(paths):
         try:
             issue = load_issue(source, settings)
-            loaded.append((issue, draft_of(render_issue(issue, settings))))
+            loaded.append((issue, draft_of(render_issue(issue, settings, checks=False))))
         except MailerError as exc:
             broken.append((source, exc))
     return loaded, broken
