@@ -29,7 +29,6 @@ from typing import Literal
 from mailer.config import Settings
 from mailer.errors import MailerError, ProviderAuthError, ProviderError
 from mailer.issue import Issue, find_issues, load_issue
-from mailer.lint import Finding
 from mailer.message import content_hash
 from mailer.providers import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.providers.base import same_content
@@ -322,95 +321,3 @@ def describe_time(when: datetime | None, settings: Settings) -> str:
     utc = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     local = when.astimezone(settings.zone).strftime("%H:%M %Z")
     return f"{utc} ({local})"
-
-
-def format_report(report: SyncReport, settings: Settings, provider: str, dry_run: bool) -> str:
-    """The plan, then what happened, for people (and the GitHub job summary)."""
-    lines = [
-        f"Plan for {provider} ({len(report.steps)} issues"
-        f"{', dry run: nothing is changed' if dry_run else ''}):"
-    ]
-    width = max([len(s.key) for s in report.steps] + [10])
-    for step in report.steps:
-        when = step.target.at if step.target and step.target.at else step.send_at
-        remote = step.remote.id if step.remote else "-"
-        target = f" → {step.target.state}" if step.action in WRITES and step.target else ""
-        lines.append(
-            f"  {step.key:<{width}}  {step.action + target:<22} "
-            f"{describe_time(when, settings):<38} {remote}  {step.reason}"
-        )
-    for path, error in report.broken:
-        lines.append(f"  {path.stem:<{width}}  {'error':<22} {error}")
-    if report.outcomes:
-        lines.append("Result:")
-        for outcome in report.outcomes:
-            mark = "FAILED: " if outcome.failed else ""
-            lines.append(
-                f"  {outcome.step.key:<{width}}  {mark}{outcome.result}  "
-                f"{outcome.remote_id}  {outcome.url}".rstrip()
-            )
-    elif not dry_run:
-        lines.append("Result: nothing to change.")
-    lines.extend(f"Note: {note}" for note in report.notes)
-    return "\n".join(lines)
-
-
-def report_json(report: SyncReport) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    done = {id(o.step): o for o in report.outcomes}
-    for step in report.steps:
-        outcome = done.get(id(step))
-        when = step.target.at if step.target and step.target.at else step.send_at
-        rows.append(
-            {
-                "key": step.key,
-                "source": str(step.source) if step.source else None,
-                "action": step.action,
-                "reason": step.reason,
-                "target": step.target.state if step.target else None,
-                "send_at": when.isoformat() if when else None,
-                "remote_id": (
-                    outcome.remote_id
-                    if outcome and outcome.remote_id
-                    else step.remote.id
-                    if step.remote
-                    else None
-                ),
-                "result": outcome.result if outcome else None,
-                "failed": outcome.failed if outcome else False,
-            }
-        )
-    for path, error in report.broken:
-        rows.append(
-            {
-                "key": path.stem,
-                "source": str(path),
-                "action": "error",
-                "reason": str(error),
-                "failed": True,
-            }
-        )
-    return rows
-
-
-def report_findings(report: SyncReport) -> list[Finding]:
-    """What in a sync deserves a person's attention, as findings (annotations in Actions)."""
-    found: list[Finding] = []
-    for step in report.steps:
-        if step.action in ("past", "sent-changed") and step.source is not None:
-            found.append(
-                Finding(
-                    step.source,
-                    None,
-                    f"sync-{step.action}",
-                    "warning",
-                    f"{step.key}: {step.reason}",
-                )
-            )
-    for outcome in report.outcomes:
-        if outcome.failed:
-            source = outcome.step.source or Path(outcome.step.key)
-            found.append(Finding(source, None, "sync-failed", "error", outcome.result))
-    for path, error in report.broken:
-        found.append(Finding(path, getattr(error, "line", None), "issue", "error", str(error)))
-    return found

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from mailer.errors import TemplateError
-from mailer.plaintext import wrap
+from mailer.wrapping import wrap
 
 BUILTIN = Path(__file__).parent / "templates"
 

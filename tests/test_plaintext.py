@@ -3,7 +3,8 @@ from __future__ import annotations
 import re
 
 from mailer.markdown import parse_markdown
-from mailer.plaintext import markdown_to_text, wrap
+from mailer.plaintext import markdown_to_text
+from mailer.wrapping import wrap
 
 
 def text(md: str, base: str = "") -> str:

@@ -31,8 +31,8 @@ def sync(state: State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None
     """
     from mailer.github import annotation_lines, in_actions, write_summary
     from mailer.providers import get_provider
-    from mailer.sync import format_report, report_findings, report_json
     from mailer.sync import sync as run_sync
+    from mailer.sync_report import format_report, report_findings, report_json
 
     settings = state.settings()
     provider = get_provider(settings)
