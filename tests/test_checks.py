@@ -252,3 +252,36 @@ def test_vendored_css_table_names_its_source_and_licence():
     assert set(table["clients"]) == {"gmail", "outlook", "apple-mail"}
     assert table["properties"]["float"]["outlook"] == "n"
     assert len(table["properties"]) > 50
+
+
+def test_html_lang_fails_when_a_template_drops_it(tmp_path, write_issue):
+    from mailer.config import load_settings
+    from mailer.templates import BUILTIN
+
+    path = write_issue("---\ntitle: T\nsubtitle: S\ndate: 2024-01-01\n---\nHi\n")
+    (tmp_path / "newsletter.toml").write_text("")
+    settings = load_settings(tmp_path / "newsletter.toml", env={})
+    assert "html-lang" not in {
+        f.rule for f in render_issue(load_issue(path, settings), settings).findings
+    }
+    (tmp_path / "templates").mkdir()
+    layout = (BUILTIN / "email.mjml.j2").read_text()
+    (tmp_path / "templates" / "email.mjml.j2").write_text(
+        layout.replace('<mjml lang="{{ issue.language }}"', "<mjml")
+    )
+    found = render_issue(load_issue(path, settings), settings).findings
+    assert [f.severity for f in found if f.rule == "html-lang"] == ["error"]
+
+
+def test_same_day_passes_for_different_days_and_drafts(tmp_path, make_settings):
+    (tmp_path / "a.md").write_text(HEADER.format(extra="") + "Body\n")
+    (tmp_path / "b.md").write_text(
+        HEADER.replace("2024-01-01", "2024-01-08").format(extra="") + "Body\n"
+    )
+    (tmp_path / "c.md").write_text(HEADER.format(extra="draft: true\n") + "Body\n")
+    assert check_paths([tmp_path], make_settings()).findings == ()
+
+
+def test_size_and_preheader_pass_for_a_normal_issue(write_issue, make_settings):
+    found = {f.rule for f in findings(write_issue, make_settings, "A short issue.\n")}
+    assert "size" not in found and "preheader" not in found

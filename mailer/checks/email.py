@@ -86,7 +86,9 @@ _HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 
 def check_html_lang(s: Subject) -> Iterator[Finding]:
     tag = _HTML_TAG.search(s.rendered.html)
-    if tag is None or not re.search(r"\slang=\"[^\"]+\"", tag[0]):
+    lang = re.search(r'\slang="([^"]*)"', tag[0]) if tag else None
+    # MJML writes lang="und" (undetermined) when the layout gives none: just as unhelpful
+    if lang is None or lang[1].strip() in ("", "und"):
         yield s.finding(
             None,
             "html-lang",
