@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -207,65 +206,6 @@ def test_a_broken_issue_fails_the_run_but_unschedules_nothing(
     report = run_sync(folder, make_settings, buttondown_env)
     assert report.failed and report.broken
     assert [e["status"] for e in buttondown.emails.values()] == ["scheduled"]
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_any_sequence_of_runs_with_faults_keeps_the_guarantees(
-    seed, folder, make_settings, buttondown, buttondown_env
-):
-    """Random edits, deliveries and network faults between runs: at most one email per issue,
-    a sent email is never modified, nothing goes out except at its scheduled time."""
-    rng = random.Random(seed)
-    base = datetime.now(UTC) + timedelta(days=2)
-    keys = [f"issue-{n}" for n in range(4)]
-    for n, key in enumerate(keys):
-        issue_file(folder, key, base + timedelta(days=n))
-    scheduled_before: set[str] = set()
-    for _ in range(6):
-        for key in keys:  # edits
-            roll = rng.random()
-            path = folder / f"{key}.md"
-            if roll < 0.15 and path.exists():
-                path.unlink()
-            elif roll < 0.5:
-                issue_file(
-                    folder,
-                    key,
-                    base + timedelta(days=rng.randint(0, 5)),
-                    draft=rng.random() < 0.3,
-                    body=f"v{rng.randint(0, 3)}",
-                )
-        for _ in range(rng.randint(0, 3)):  # faults
-            method, path = rng.choice(
-                [("GET", "/emails"), ("POST", "/emails"), ("PATCH", "/emails/*")]
-            )
-            kind = rng.choice(["503", "429", "drop-after", "drop-before"])
-            if kind == "503":
-                buttondown.fail_next(method, path, 503, {"detail": "unavailable"})
-            elif kind == "429":
-                buttondown.fail_next(
-                    method, path, 429, {"detail": "slow down"}, {"Retry-After": "1"}
-                )
-            else:
-                buttondown.drop_next(method, path, after=kind == "drop-after")
-        try:
-            run_sync(folder, make_settings, buttondown_env)
-        except Exception as exc:  # an unknown outcome may abort a run; the next one recovers
-            assert "Buttondown" in str(exc)
-        scheduled_before |= {
-            e["id"] for e in buttondown.emails.values() if e["status"] == "scheduled"
-        }
-        if rng.random() < 0.3:  # time passes for one of them: Buttondown sends it
-            buttondown.deliver_due(datetime.now(UTC) + timedelta(days=rng.randint(0, 8)))
-        for key in keys:
-            assert len(buttondown.by_key(key)) <= 1, f"two emails for {key}"
-        assert buttondown.refused_edits_of_sent == []
-        assert set(buttondown.sent_to_list) <= scheduled_before
-    buttondown.faults.clear()
-    run_sync(folder, make_settings, buttondown_env)
-    writes = len(buttondown.server.writes())
-    run_sync(folder, make_settings, buttondown_env)
-    assert len(buttondown.server.writes()) == writes
 
 
 def test_cli_sync_prints_plan_and_result(folder, buttondown, buttondown_env, tmp_path):
