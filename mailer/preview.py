@@ -187,7 +187,7 @@ def make_handler(site: PreviewSite, port: int) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *args: Any) -> None:
-            pass
+            """Quiet: the editor's terminal shows what mailer says, not every request."""
 
         def send(self, status: int, body: str | bytes, content_type: str) -> None:
             data = body.encode("utf-8") if isinstance(body, str) else body

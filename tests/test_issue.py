@@ -152,3 +152,12 @@ def test_blank_lines_after_the_header_keep_body_lines_right(write_issue, make_se
     path = write_issue("---\ntitle: T\ndate: 2024-01-01\n---   \n\n\nBody on line 7\n")
     issue = load_issue(path, make_settings())
     assert issue.body_line == 5 and issue.body == "\n\nBody on line 7\n"
+
+
+def test_send_at_with_a_zone_name(write_issue, make_settings):
+    path = write_issue(
+        "---\ntitle: T\ndate: 2026-11-20\nsend_at: 2026-11-20 07:30 Europe/Berlin\n---\nBody\n"
+    )
+    issue = load_issue(path, make_settings(timezone="America/Toronto"))
+    assert issue.send_at.isoformat() == "2026-11-20T07:30:00+01:00"
+    assert str(issue.send_at.tzinfo) == "Europe/Berlin"
