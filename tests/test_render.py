@@ -186,3 +186,10 @@ def test_golden_files_have_no_orphans():
 def test_fixture_paths_exist():
     assert SAMPLES, "issues/ must hold the sample issues"
     assert all(isinstance(p, Path) for p in FIXTURES)
+
+
+def test_the_library_front_door(repo_settings):
+    import mailer
+
+    rendered = mailer.render_issue(mailer.load_issue(SAMPLES[0], repo_settings), repo_settings)
+    assert rendered.subject.startswith("#1") and mailer.__version__
