@@ -56,7 +56,7 @@ _KNOWN = {
     "smtp": {"host", "port", "security", "username", "to"},
 }
 # provider-specific tables, [provider.<name>]: their keys are the provider module's business
-_PROVIDER_TABLES = {"buttondown", "mailchimp", "listmonk", "kit"}
+_PROVIDER_TABLES = set(UNSUBSCRIBE)  # every provider mergetags knows
 
 
 @dataclass(frozen=True)
