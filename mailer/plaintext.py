@@ -20,6 +20,7 @@ from mailer.sanitize import REMOVED_WITH_CONTENT
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
 WIDTH = 78
+_EDGES = " " + HARD_BREAK  # what a paragraph never starts or ends with
 _HTML_BLOCKS = {
     "p",
     "div",
@@ -166,12 +167,14 @@ class _TextWriter:
         """Wrap and write the pending inline text as one paragraph."""
         if not self.inline:
             return
-        text = "".join(self.inline).strip(" " + HARD_BREAK)
+        text = "".join(self.inline).strip(_EDGES)
         self.inline = []
-        if not text.strip(" " + HARD_BREAK):
+        if not text:
             return
-        first, _ = self._prefixes()
-        self.emit(wrap(text, max(20, self.width - len(first))))
+        width = self.width
+        if self.stack:  # inside lists or quotes: the prefix takes part of the line
+            width = max(20, width - len(self._prefixes()[0]))
+        self.emit(wrap(text, width))
         if block:
             self.blank = True
 
