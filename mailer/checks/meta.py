@@ -31,7 +31,7 @@ def check_subject(s: Subject) -> Iterator[Finding]:
 def check_preheader(s: Subject) -> Iterator[Finding]:
     if not s.rendered.preheader.strip():
         yield s.finding(
-            1,
+            s.issue.line_of("preheader") or s.issue.line_of("subtitle") or 1,
             "preheader",
             "warning",
             "no preheader: inboxes show the first words of the body after the subject; "
