@@ -72,7 +72,8 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     took = time.perf_counter() - started
     summary = f"{built} built, {failed} failed in {took:.2f}s"
     if errors or warnings:
-        summary += f" ({errors} error and {warnings} warning findings; see `mailer check`)"
+        found = _findings_note({"error": errors, "warning": warnings}).lstrip(", ")
+        summary += f" ({found}; see `mailer check`)"
     click.echo(summary)
     write_summary(
         f"### mailer build: {summary}\n\n"
