@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
-from typing import Any, cast
+from itertools import islice
+from typing import Any
 
 import pyromark
 
@@ -27,7 +27,6 @@ _OPTIONS = (
 _PARSER = pyromark.Markdown(options=_OPTIONS)
 
 Event = Any  # pyromark yields str | dict[str, Any]; the shape is documented by pulldown-cmark
-Span = Mapping[str, int]  # {"start": byte, "end": byte} into the body's UTF-8
 
 
 @dataclass(frozen=True)
@@ -39,18 +38,33 @@ class Document:
     first_line: int
 
     @cached_property
-    def spans(self) -> tuple[Span, ...]:
-        """Each event's byte range in the body, for line numbers in findings.
-
-        Asked for only when a finding needs a line: the ranges cost as much again as the parse.
-        """
-        with_ranges = _PARSER.events_with_range(self.source, merge_text=True)
-        return tuple(cast(Span, span) for _, span in with_ranges)
+    def _lines(self) -> _LineIndex:
+        return _LineIndex(self.source)
 
     def line_at(self, index: int) -> int:
         """The file line where event number `index` starts."""
-        start = self.spans[index]["start"]
-        return self.source.encode("utf-8").count(b"\n", 0, start) + self.first_line
+        return self._lines.line_of(index) + self.first_line
+
+
+class _LineIndex:
+    """Event number → line in the body, from a second parse that records source ranges.
+
+    Only findings need lines, and ranges cost about as much as the parse itself: so the ranged
+    parse runs only when the first line is asked for, and only as far as the latest event asked
+    for (pyromark's iterator is lazy).
+    """
+
+    def __init__(self, source: str) -> None:
+        self.encoded = source.encode("utf-8")
+        self.ranges = _PARSER.events_with_range(source, merge_text=True)
+        self.starts: list[int] = []  # byte offset where each event read so far starts
+
+    def line_of(self, index: int) -> int:
+        starts = self.starts
+        if index >= len(starts):
+            more = islice(self.ranges, index + 1 - len(starts))
+            starts.extend([span["start"] for _, span in more])
+        return self.encoded.count(b"\n", 0, starts[index])
 
 
 # Mailchimp-style merge tags (*|FNAME|*) would otherwise be read as emphasis

@@ -67,6 +67,8 @@ _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
 def check_template_leftover(s: Subject) -> Iterator[Finding]:
     provider = s.settings.provider
     blocks = BLOCKS.get(provider, frozenset())
+    if "{" not in s.inventory.all_text:
+        return
     for text, index, _ in s.inventory.texts:
         if "{" not in text:
             continue
@@ -102,11 +104,13 @@ _PLACEHOLDER = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|[Ll]orem [Ii]psum")
 
 def check_placeholder(s: Subject) -> Iterator[Finding]:
     # a link titled "Remove the last FIXME" names the marker, it is not one
-    prose = [(text, index) for text, index, in_link in s.inventory.texts if not in_link]
-    joined = "\n".join(text for text, _ in prose)
-    if not any(marker in joined for marker in _MARKERS):
-        return  # substring scans are C-speed; most issues stop here
-    for text, index in prose:
+    # substring scans are C-speed, the pattern is not: look for the markers' letters first,
+    # over all the text and then per text, and run the pattern only where they are
+    if not any(marker in s.inventory.all_text for marker in _MARKERS):
+        return
+    for text, index, in_link in s.inventory.texts:
+        if in_link or not any(marker in text for marker in _MARKERS):
+            continue
         for match in _PLACEHOLDER.finditer(text):
             yield s.finding(
                 s.line(index), "placeholder", "error", f"placeholder {match[0]!r} left in the issue"
@@ -114,12 +118,12 @@ def check_placeholder(s: Subject) -> Iterator[Finding]:
 
 
 _MARKERS = ("TK", "TODO", "FIXME", "XXX", "orem ipsum", "orem Ipsum")
-
-
 _UNRESOLVED = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 
 
 def check_reference_unresolved(s: Subject) -> Iterator[Finding]:
+    if "][" not in s.inventory.all_text:
+        return
     for text, index, _ in s.inventory.texts:
         if "][" not in text:
             continue
