@@ -78,6 +78,21 @@ def parse_markdown(body: str, first_line: int = 1) -> Document:
     return Document(body, tuple(_PARSER.events(body)), first_line)
 
 
+# Most raw HTML in real issues is a line break or a lone comment (linter directives): the
+# readers of raw HTML (plain text, check) handle those without running an HTML parser.
+BREAK_TAGS = frozenset({"<br>", "<br/>", "<br />"})
+_LONE_COMMENT = re.compile(r"<!--(?:(?!--).)*-->(\s*)", re.S)
+
+
+def lone_comment_tail(raw: str) -> str | None:
+    """For raw HTML that is one comment and nothing else, the white space after it, else None."""
+    if raw.startswith("<!--"):
+        match = _LONE_COMMENT.fullmatch(raw)
+        if match:
+            return match[1]
+    return None
+
+
 def slugify(text: str) -> str:
     """A heading's anchor id, GitHub style: lower case, words joined by '-'."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from mailer.markdown import Document, link_href
+from mailer.markdown import BREAK_TAGS, Document, link_href, lone_comment_tail
 from mailer.sanitize import REMOVED_WITH_CONTENT
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
@@ -291,8 +291,20 @@ class _TextWriter:
         elif kind in ("Html", "InlineHtml"):
             if self.image_depth:
                 return
-            if kind == "Html" and self.html is not None:
-                self.html.feed(value)
+            reader = self.html if kind == "Html" else None
+            # between tags (nothing buffered, not inside <script> and the like), a lone comment
+            # is just the white space after it, and a <br> a line break: no parser needed
+            if reader is None or (not reader.rawdata and reader.cdata_elem is None):
+                if value in BREAK_TAGS:
+                    self.inline.append(HARD_BREAK)
+                    return
+                tail = lone_comment_tail(value)
+                if tail is not None:
+                    if tail:
+                        (reader or _HtmlReader(self)).handle_data(tail)
+                    return
+            if reader is not None:
+                reader.feed(value)
             else:
                 reader = _HtmlReader(self)
                 reader.feed(value)

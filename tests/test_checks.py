@@ -121,6 +121,19 @@ def test_findings_carry_lines_and_clear_messages(write_issue, make_settings):
     assert 'add <a name="nowhere"></a>' in by_rule["anchor-missing"].message
 
 
+def test_raw_html_comments_and_breaks_do_not_hide_links(write_issue, make_settings):
+    body = (
+        "<!-- markdownlint-disable MD033 -->\n\nA<br/>B\n\n"
+        '<p><a href="http://x.example">\n<!-- note -->\nhere</a></p>\n\n'
+        "<div>\n<!-- open\n<!-- x -->\n<a href=''>gone</a> -->\n</div>\n"
+    )
+    found = findings(write_issue, make_settings, body)
+    by_rule = {f.rule: f for f in found}
+    assert by_rule["link-insecure"].line == 10
+    assert "'here'" in by_rule["link-text"].message
+    assert by_rule["link-broken"].line == 14  # the comment closed at the first -->
+
+
 def test_severities(write_issue, make_settings):
     found = rules(
         findings(write_issue, make_settings, "[x](http://a.example) {% include x %} {: .c}\n")

@@ -73,6 +73,17 @@ def test_raw_html_is_read_for_text_links_and_images():
     assert "[Image] [2]" in out
 
 
+def test_comments_and_line_breaks_read_without_a_parser_mean_the_same():
+    # the shortcut for lone comments and <br> must agree with the HTML parser in every state
+    assert text("<!-- markdownlint-disable MD033 -->\n\nA line<br>broken <br/>twice.\n") == (
+        "A line\nbroken\ntwice.\n"
+    )
+    assert text("<p>one\n<!-- between -->\ntwo</p>\n") == "one two\n"
+    # inside a comment that spans lines, or inside <script>, "<!-- x -->" is not a comment
+    assert text("<div>\n<!-- open\n<!-- x -->\nshut -->\nkept\n</div>\n") == "shut --> kept\n"
+    assert text("<script>\n<!-- x -->\n</script>\n\nafter\n") == "after\n"
+
+
 def test_no_tags_or_entities_and_lines_fit():
     md = (
         "A &amp; B &lt;b&gt; &nbsp; “quoted” " + "word " * 60 + "\n\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mailer.markdown import Document, link_href
+from mailer.markdown import BREAK_TAGS, Document, link_href, lone_comment_tail
 
 
 @dataclass(frozen=True)
@@ -142,9 +142,18 @@ def take_inventory(doc: Document) -> Inventory:
             elif tag == "HtmlBlock" and block is not None:
                 block.close()
                 block = None
+        elif value in BREAK_TAGS:
+            continue  # a line break holds no link, image or style
         elif kind == "Html" and block is not None:
-            block.feed(value)
-        elif kind in ("Html", "InlineHtml"):
+            # between tags, a lone comment is only the white space after it
+            tail = (
+                lone_comment_tail(value) if not block.rawdata and block.cdata_elem is None else None
+            )
+            if tail is None:
+                block.feed(value)
+            elif tail:
+                block.handle_data(tail)
+        elif kind in ("Html", "InlineHtml") and lone_comment_tail(value) is None:
             reader = _RawHtml(inv, index)
             reader.feed(value)
             reader.close()
