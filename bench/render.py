@@ -24,14 +24,12 @@ MAILER = [sys.executable, "-m", "mailer"]
 def per_issue(folder: Path, passes: int) -> dict[str, float]:
     """Median and p95 of load + render per issue, and the median of each stage."""
     from mailer.config import Settings
-    from mailer.inline import inline_css
     from mailer.issue import find_issues, load_issue
+    from mailer.layout import render_email
     from mailer.markdown import markdown_to_html, parse_markdown
-    from mailer.mjml import compile_mjml
     from mailer.plaintext import markdown_to_text
-    from mailer.render import BODY_PLACEHOLDER, layout_context, render_issue, splice
+    from mailer.render import render_issue
     from mailer.sanitize import sanitize_html
-    from mailer.templates import render_template
 
     settings = Settings()
     paths = find_issues([folder])
@@ -43,7 +41,7 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
     best_bare: list[float] = [float("inf")] * len(paths)
     everything: list[float] = []
     stages: dict[str, list[float]] = {
-        k: [] for k in ("load", "parse", "html", "sanitize", "layout", "inline", "text")
+        k: [] for k in ("load", "parse", "html", "sanitize", "layout", "text")
     }
     stage_best: dict[tuple[str, int], float] = {}
     clock = time.perf_counter
@@ -68,12 +66,7 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
             t.append(clock())
             fragment = sanitize_html(raw, settings.url)
             t.append(clock())
-            mjml = render_template(
-                (), "email.mjml.j2", body=BODY_PLACEHOLDER, **layout_context(issue, settings)
-            )
-            shell = compile_mjml(mjml)
-            t.append(clock())
-            inline_css(splice(shell, fragment))
+            render_email(issue, settings, fragment)
             t.append(clock())
             markdown_to_text(doc, settings.url)
             t.append(clock())

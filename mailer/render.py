@@ -2,10 +2,10 @@
 
     parse     body → events (pyromark, once)
     html      events → fragment → sanitized fragment
-    layout    Issue + settings → Jinja2 → MJML → compiled HTML shell (body placeholder)
-    splice    the fragment goes into the shell *after* compilation: issue HTML, however
-              malformed, never reaches the MJML parser
-    inline    CSS → style="" attributes (css-inline, offline)
+    layout    Issue + settings → Jinja2 → MJML → compiled HTML shell (body placeholder), with
+              CSS inlined (css-inline, offline); once per layout shape (``layout.py``)
+    splice    the fragment goes into the shell *after* compilation, its CSS inlined: issue
+              HTML, however malformed, never reaches the MJML parser
     text      the same events → plain text → text layout
     lint      findings over all of the above
 
@@ -18,36 +18,14 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from markupsafe import Markup
-
 from mailer.config import Settings
-from mailer.errors import TemplateError
-from mailer.inline import inline_css
 from mailer.issue import Issue
+from mailer.layout import layout_context, render_email
 from mailer.lint import Finding, Subject, run_rules
 from mailer.markdown import Document, markdown_to_html, parse_markdown
-from mailer.mjml import compile_mjml
 from mailer.plaintext import markdown_to_text
 from mailer.sanitize import sanitize_html
 from mailer.templates import render_template
-
-BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"
-# Zero-width fillers after the preheader, so the inbox preview does not run on into the body.
-PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -72,36 +50,14 @@ def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Re
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line)
     fragment = sanitize_html(markdown_to_html(doc), settings.url)
-    context = layout_context(issue, settings)
-    shell = compile_mjml(
-        render_template(settings.template_dirs, "email.mjml.j2", body=BODY_PLACEHOLDER, **context)
-    )
-    html = inline_css(splice(shell, fragment))
+    html = render_email(issue, settings, fragment)
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
+    context = layout_context(issue, settings)
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment)
     findings = lint(rendered, doc, settings) if checks else ()
     elapsed = (time.perf_counter() - started) * 1000
     return replace(rendered, findings=findings, render_ms=elapsed)
-
-
-def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
-    """What the email templates see besides the body."""
-    return {
-        "issue": issue,
-        "settings": settings,
-        "date_text": f"{issue.date.day} {MONTHS[issue.date.month - 1]} {issue.date.year}",
-        "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
-        "archive_url": settings.archive_url(issue.slug),
-        "unsubscribe_url": settings.unsubscribe_tag,
-    }
-
-
-def splice(shell: str, fragment: str) -> str:
-    """Put the body fragment where the layout's placeholder is."""
-    if shell.count(BODY_PLACEHOLDER) != 1:
-        raise TemplateError("email.mjml.j2", "the layout must show {{ body }} exactly once")
-    return shell.replace(BODY_PLACEHOLDER, fragment)
 
 
 def lint(rendered: Rendered, doc: Document, settings: Settings) -> tuple[Finding, ...]:

@@ -1,0 +1,111 @@
+"""The layout shortcut (compile and inline once per shape) gives the bytes of the long way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mailer import layout
+from mailer.config import load_settings
+from mailer.issue import find_issues, load_issue
+from mailer.markdown import markdown_to_html, parse_markdown
+from mailer.sanitize import sanitize_html
+from mailer.templates import BUILTIN
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+BODY = "Hello <b>there</b>.\n\n## A heading\n\n- [a link](https://x.example)\n\n> quoted `code`\n"
+
+TRICKY = [
+    "Plain title",
+    "Quotes \"double\" and 'single'",
+    "Ampersands & <angle> brackets > here",
+    "Ünïcode, 中文标题, emoji 🎉 and a dash —",
+    "Back\\slash",  # MRML escapes a backslash in attributes: the long way
+    "Non\xa0breaking",  # not printable to Python: the long way
+    "\u0301starts with a combining accent",
+    "MAILER-SLOT-title-c1d8a4 in the title",
+]
+
+
+def dumps(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string
+
+
+def both_ways(issue, settings, body=BODY):
+    fragment = sanitize_html(markdown_to_html(parse_markdown(body)), settings.url)
+    return (
+        layout.render_email(issue, settings, fragment),
+        layout.render_email_each_time(issue, settings, fragment),
+    )
+
+
+@pytest.mark.parametrize("title", TRICKY)
+@pytest.mark.parametrize("subtitle", ["", "A preheader & more"])
+def test_shortcut_matches_the_long_way(title, subtitle, write_issue, make_settings):
+    settings = make_settings(url="https://news.example/letter")
+    front = f"title: {dumps(title)}\nsubtitle: {dumps(subtitle)}\n"
+    path = write_issue(f"---\n{front}date: 2024-03-07\n---\n{BODY}")
+    issue = load_issue(path, settings)
+    assert issue.title == title
+    fast, slow = both_ways(issue, settings)
+    assert fast == slow
+
+
+def test_plain_values_take_the_shortcut(write_issue, make_settings):
+    settings = make_settings()
+    issue = load_issue(write_issue(f"---\ntitle: 'A & B'\ndate: 2024-03-07\n---\n{BODY}"), settings)
+    context = layout.layout_context(issue, settings)
+    values = layout._values(issue, context)
+    assert values is not None
+    source = layout.render_template((), layout.TEMPLATE, body=layout.BODY_PLACEHOLDER, **context)
+    assert layout._shape(issue, settings, context, source, values) is not None
+
+
+def custom(tmp_path, mjml=None, css=None):
+    templates = tmp_path / "templates"
+    templates.mkdir(exist_ok=True)
+    if mjml is not None:
+        (templates / "email.mjml.j2").write_text(mjml)
+    if css is not None:
+        (templates / "email.css.j2").write_text(css)
+    (tmp_path / "newsletter.toml").write_text("")
+    return load_settings(tmp_path / "newsletter.toml", env={})
+
+
+def test_templates_that_test_or_transform_a_value_are_still_exact(tmp_path, write_issue):
+    mjml = (BUILTIN / "email.mjml.j2").read_text()
+    mjml = mjml.replace(
+        "{{ issue.title }}</h1>",
+        "{% if issue.title|length > 10 %}{{ issue.title|upper }}{% else %}short{% endif %}</h1>",
+    )
+    settings = custom(tmp_path, mjml=mjml)
+    for title in ("Tiny", "A rather long title"):
+        path = write_issue(f"---\ntitle: {title}\ndate: 2024-03-07\n---\n{BODY}", f"{title}.md")
+        fast, slow = both_ways(load_issue(path, settings), settings)
+        assert fast == slow
+        assert ("A RATHER LONG TITLE" in fast) == (title != "Tiny")
+
+
+def test_positional_selectors_take_the_long_way(tmp_path, write_issue):
+    css = (BUILTIN / "email.css.j2").read_text() + (
+        "\n.mailer-card + .mailer-card .mailer-content p { color: #123456; }\n"
+        "tr:first-child .mailer-content li { color: #654321; }\n"
+    )
+    settings = custom(tmp_path, css=css)
+    path = write_issue(f"---\ntitle: T\ndate: 2024-03-07\n---\n{BODY}\n\nA paragraph.\n")
+    fast, slow = both_ways(load_issue(path, settings), settings)
+    assert fast == slow
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the project")
+def test_every_corpus_issue_gives_the_same_bytes_both_ways(make_settings):
+    for settings in (make_settings(), make_settings(url="https://news.example/")):
+        for folder in sorted(p for p in CORPUS.rglob("*") if p.is_dir()):
+            paths = [p for p in folder.iterdir() if p.suffix == ".md"]
+            for path in find_issues(paths) if paths else ():
+                issue = load_issue(path, settings)
+                body = sanitize_html(markdown_to_html(parse_markdown(issue.body)), settings.url)
+                fast = layout.render_email(issue, settings, body)
+                assert fast == layout.render_email_each_time(issue, settings, body), path
