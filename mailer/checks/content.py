@@ -35,11 +35,7 @@ class _TagScanner(html.parser.HTMLParser):
 
 
 def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
-    raw_html: list[tuple[str, int]] = [
-        (str(event.get("Html") or event.get("InlineHtml")), index)
-        for index, event in enumerate(s.doc.events)
-        if isinstance(event, dict) and ("Html" in event or "InlineHtml" in event)
-    ]
+    raw_html = s.inventory.raw_html
     # one cheap look over all of it first; the parser decides, event by event, only when needed
     if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
         return

@@ -39,6 +39,7 @@ class Inventory:
     texts: list[tuple[str, int, bool]] = field(default_factory=list)  # (prose, index, in a link)
     styles: list[tuple[str, str, int]] = field(default_factory=list)  # (tag, style="", index)
     tables: list[tuple[bool, int]] = field(default_factory=list)  # (has <th> or role, index)
+    raw_html: list[tuple[str, int]] = field(default_factory=list)  # (raw HTML, index)
 
     @cached_property
     def all_text(self) -> str:
@@ -98,27 +99,27 @@ class _RawHtml(html.parser.HTMLParser):
 def take_inventory(doc: Document) -> Inventory:
     """Walk the body's events once and collect what the rules look at."""
     inv = Inventory()
+    texts = inv.texts
     link_stack: list[tuple[str, str, int, list[str]]] = []
     code_depth = 0
     image: tuple[str, int, list[str]] | None = None
     block: _RawHtml | None = None
     for index, event in enumerate(doc.events):
-        if isinstance(event, str):
+        if type(event) is str:
+            continue
+        text = event.get("Text")
+        if text is not None:  # the commonest event first, without unpacking it
+            if image is not None:
+                image[2].append(text)
+            elif code_depth == 0:
+                texts.append((text, index, bool(link_stack)))
+            for _, _, _, link_text in link_stack:
+                link_text.append(text)
             continue
         ((kind, value),) = event.items()
-        if kind == "Text":
-            if image is not None:
-                image[2].append(value)
-            elif code_depth == 0:
-                inv.texts.append((value, index, bool(link_stack)))
-            for _, _, _, text in link_stack:
-                text.append(value)
-        elif kind == "Code":
-            for _, _, _, text in link_stack:
-                text.append(value)
-        elif kind == "Start":
-            tag = value if isinstance(value, str) else next(iter(value))
-            inner: Any = None if isinstance(value, str) else value[tag]
+        if kind == "Start":
+            tag = value if type(value) is str else next(iter(value))
+            inner: Any = None if type(value) is str else value[tag]
             if tag == "Link":
                 link_stack.append((link_href(inner), inner.get("link_type", ""), index, []))
             elif tag == "Image":
@@ -130,10 +131,10 @@ def take_inventory(doc: Document) -> Inventory:
             elif tag == "HtmlBlock":
                 block = _RawHtml(inv, index)
         elif kind == "End":
-            tag = value if isinstance(value, str) else next(iter(value))
+            tag = value if type(value) is str else next(iter(value))
             if tag == "Link" and link_stack:
-                href, link_type, start, text = link_stack.pop()
-                inv.links.append(Link(href, "".join(text).strip(), start, link_type))
+                href, link_type, start, parts = link_stack.pop()
+                inv.links.append(Link(href, "".join(parts).strip(), start, link_type))
             elif tag == "Image" and image is not None:
                 inv.images.append(Image(image[0], "".join(image[2]), None, image[1]))
                 image = None
@@ -142,19 +143,23 @@ def take_inventory(doc: Document) -> Inventory:
             elif tag == "HtmlBlock" and block is not None:
                 block.close()
                 block = None
-        elif value in BREAK_TAGS:
-            continue  # a line break holds no link, image or style
-        elif kind == "Html" and block is not None:
+        elif kind == "Code":
+            for _, _, _, link_text in link_stack:
+                link_text.append(value)
+        elif kind in ("Html", "InlineHtml"):
+            inv.raw_html.append((value, index))
+            if value in BREAK_TAGS:
+                continue  # a line break holds no link, image or style
             # between tags, a lone comment is only the white space after it
-            tail = (
-                lone_comment_tail(value) if not block.rawdata and block.cdata_elem is None else None
-            )
-            if tail is None:
-                block.feed(value)
-            elif tail:
-                block.handle_data(tail)
-        elif kind in ("Html", "InlineHtml") and lone_comment_tail(value) is None:
-            reader = _RawHtml(inv, index)
-            reader.feed(value)
-            reader.close()
+            idle = block is None or (not block.rawdata and block.cdata_elem is None)
+            tail = lone_comment_tail(value) if idle else None
+            if block is not None and kind == "Html":
+                if tail is None:
+                    block.feed(value)
+                elif tail:
+                    block.handle_data(tail)
+            elif tail is None:
+                reader = _RawHtml(inv, index)
+                reader.feed(value)
+                reader.close()
     return inv
