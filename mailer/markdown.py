@@ -125,28 +125,34 @@ class _HtmlWriter:
         self.footnote_number = 0
 
     def write(self, events: tuple[Event, ...]) -> str:
-        out = self.out
+        out, start, end = self.out, self.start, self.end
         for event in events:
             if type(event) is str:
                 self.simple(event)
                 continue
-            ((kind, value),) = event.items()
-            if kind == "Text":
+            # the commonest events first, looked up without unpacking the one-key dict
+            text = event.get("Text")
+            if text is not None:
                 if self.image_depth:
-                    self.alt.append(value)
+                    self.alt.append(text)
                     continue
                 if self.heading_at >= 0:
-                    self.heading_text.append(value)
+                    self.heading_text.append(text)
                 # most text has nothing to escape; testing for it is cheaper than escaping
                 out.append(
-                    escape(value, False) if "&" in value or "<" in value or ">" in value else value
+                    escape(text, False) if "&" in text or "<" in text or ">" in text else text
                 )
-            elif kind == "Start":
-                self.start(value)
-            elif kind == "End":
-                self.end(value)
-            else:
-                self.other(kind, value)
+                continue
+            tag = event.get("Start")
+            if tag is not None:
+                start(tag)
+                continue
+            tag = event.get("End")
+            if tag is not None:
+                end(tag)
+                continue
+            ((kind, value),) = event.items()
+            self.other(kind, value)
         return "".join(out)
 
     def simple(self, event: str) -> None:

@@ -238,26 +238,30 @@ class _TextWriter:
     # -- events -------------------------------------------------------------------------------
 
     def write(self, doc: Document) -> str:
-        inline = self.inline
+        start, end = self.start, self.end
         for event in doc.events:
             if type(event) is str:
                 self.simple(event)
                 continue
-            ((kind, value),) = event.items()
-            if kind == "Text":
+            # the commonest events first, looked up without unpacking the one-key dict
+            text = event.get("Text")
+            if text is not None:
                 # the hot path: ordinary text, outside images, code blocks and removed HTML
-                if not (self.skipping or self.image_depth or self.code is not None):
-                    if inline is not self.inline:
-                        inline = self.inline
-                    inline.append(value)
+                if self.skipping or self.image_depth or self.code is not None:
+                    self.literal(text)
                 else:
-                    self.literal(value)
-            elif kind == "Start":
-                self.start(value)
-            elif kind == "End":
-                self.end(value)
-            else:
-                self.other(kind, value)
+                    self.inline.append(text)
+                continue
+            tag = event.get("Start")
+            if tag is not None:
+                start(tag)
+                continue
+            tag = event.get("End")
+            if tag is not None:
+                end(tag)
+                continue
+            ((kind, value),) = event.items()
+            self.other(kind, value)
         self.flush()
         self.references()
         return "\n".join(self.lines).strip("\n") + "\n"
@@ -426,9 +430,6 @@ class _TextWriter:
         if self.image_depth == 0:
             self.image(self.image_src, "".join(self.alt))
 
-    def _close_paragraph(self) -> None:
-        self.flush()
-
     def _close_item(self) -> None:
         self.flush(block=False)
         self.stack.pop()
@@ -535,7 +536,7 @@ _CLOSE: dict[str, Any] = {
     "List": _TextWriter._close_list,
     "BlockQuote": _TextWriter._close_block_quote,
     "Image": _TextWriter._close_image,
-    "Paragraph": _TextWriter._close_paragraph,
+    "Paragraph": _TextWriter.flush,
     "Emphasis": _TextWriter._open_emphasis,
     "Strong": _TextWriter._open_strong,
     "Strikethrough": _TextWriter._open_strikethrough,
