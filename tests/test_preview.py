@@ -105,9 +105,9 @@ def test_index_lists_issues_newest_first(server, page):
 def test_issue_page_toggles_and_fits_a_phone(server, page):
     page.goto(server.url + "issue/2026-11-13-metrics")
     page.wait_for_function(
-        "document.getElementById('mobile').contentDocument.readyState"
-        " === 'complete' && document.getElementById('mobile').contentDocument"
-        ".body.innerText.includes('Measuring')"
+        "document.getElementById('mobile').contentDocument?.readyState"
+        " === 'complete' && !!document.getElementById('mobile').contentDocument"
+        ".body?.innerText.includes('Measuring')"
     )
     assert "Measuring what matters" in page.inner_text("#inbox")
     assert "Usage metrics" in page.inner_text("#inbox")
@@ -135,11 +135,12 @@ def test_issue_page_toggles_and_fits_a_phone(server, page):
     light = background()
     page.click("button[data-scheme=dark]")
     page.wait_for_function("document.getElementById('mobile').src.includes('scheme=dark')")
+    # while the frame reloads it has no body for a moment: wait until the new one is painted
     page.wait_for_function(
-        "getComputedStyle(document.getElementById('mobile').contentDocument"
-        ".body).backgroundColor !== " + repr(light)
+        "(() => { const b = document.getElementById('mobile').contentDocument?.body;"
+        " return !!b && getComputedStyle(b).backgroundColor === 'rgb(17, 19, 21)'; })()"
     )
-    assert background() == "rgb(17, 19, 21)"
+    assert background() != light
     page.click("button[data-view=text]")
     assert "Measuring what matters\n====" in page.inner_text("#text-part")
     page.click("button[data-view=findings]")
