@@ -14,7 +14,9 @@ compare both ways over every corpus issue); otherwise, the long way:
   template that tests or transforms a value has no fixed shape;
 - the values must be plain one-line text, which MJML and the HTML parser pass on unchanged;
 - the stylesheet must not pick the body's elements by their ancestors' siblings or positions
-  (``+``, ``~``, pseudo-classes): the copies of the ancestors have no siblings.
+  (``+``, ``~``, pseudo-classes): the copies of the ancestors have no siblings;
+- the first issue of each shape is compiled both ways, and a shape that gives other bytes is
+  dropped, whatever the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import css_inline
 from markupsafe import Markup, escape
@@ -78,8 +79,23 @@ def render_email(issue: Issue, settings: Settings, fragment: str) -> str:
     context = layout_context(issue, settings)
     source = render_template(settings.template_dirs, TEMPLATE, body=BODY_PLACEHOLDER, **context)
     values = _values(issue, context)
-    shape = _shape(issue, settings, context, source, values) if values is not None else None
-    if shape is None or values is None:
+    marked = _marked(issue, settings, context, source, values) if values is not None else None
+    if marked is None or values is None:
+        return _compile_email(source, fragment)
+    shape = _SHAPES.get(marked, _UNSEEN)
+    if shape is _UNSEEN:
+        shape = _compile_shape(marked)
+        if shape is not None:
+            # the first issue of a shape is compiled the long way too: a shape that does not
+            # give the same bytes (a change in MJML that the rules above do not foresee) is
+            # never used
+            html = _compile_email(source, fragment)
+            if shape.fill(values, fragment) != html:
+                shape = None
+        if len(_SHAPES) >= 32:
+            _SHAPES.clear()
+        _SHAPES[marked] = shape
+    if not isinstance(shape, _Shape):
         return _compile_email(source, fragment)
     return shape.fill(values, fragment)
 
@@ -132,13 +148,15 @@ def _values(issue: Issue, context: dict[str, object]) -> dict[str, str] | None:
     return values
 
 
-def _shape(
+def _marked(
     issue: Issue,
     settings: Settings,
     context: dict[str, object],
     source: str,
     values: dict[str, str],
-) -> _Shape | None:
+) -> str | None:
+    """The layout rendered with markers for the values, if it is the same layout otherwise."""
+
     def mark(name: str, value: str) -> str:
         return _marker(name) if _marker(name) in values else value
 
@@ -156,9 +174,7 @@ def _shape(
     filled = marked
     for marker, value in values.items():
         filled = filled.replace(marker, str(escape(value)))
-    if filled != source:  # the template tests or transforms a value
-        return None
-    return _compile_shape(marked)
+    return marked if filled == source else None  # else the template tests or changes a value
 
 
 @dataclass(frozen=True)
@@ -237,7 +253,10 @@ _VOID = frozenset(
 )
 
 
-@lru_cache(maxsize=32)
+_SHAPES: dict[str, _Shape | None] = {}  # marked layout → its shape (None: the long way)
+_UNSEEN = object()
+
+
 def _compile_shape(marked: str) -> _Shape | None:
     """The shape for a layout rendered with markers, or None when the shortcut is not exact."""
     try:

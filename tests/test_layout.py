@@ -60,17 +60,34 @@ def test_plain_values_take_the_shortcut(write_issue, make_settings):
     values = layout._values(issue, context)
     assert values is not None
     source = layout.render_template((), layout.TEMPLATE, body=layout.BODY_PLACEHOLDER, **context)
-    assert layout._shape(issue, settings, context, source, values) is not None
+    marked = layout._marked(issue, settings, context, source, values)
+    assert marked is not None
+    both_ways(issue, settings)
+    assert isinstance(layout._SHAPES[marked], layout._Shape)
 
 
-def custom(tmp_path, mjml=None, css=None):
+def test_a_shape_that_differs_on_its_first_issue_is_never_used(
+    write_issue, make_settings, monkeypatch
+):
+    # as if MJML changed a value in a way the rules do not foresee
+    monkeypatch.setattr(layout, "_SHAPES", {})
+    monkeypatch.setattr(layout, "_escape_text", lambda value: value.upper())
+    settings = make_settings()
+    for n, title in enumerate(("First", "Second")):
+        path = write_issue(f"---\ntitle: {title}\ndate: 2024-03-07\n---\n{BODY}", f"{n}.md")
+        fast, slow = both_ways(load_issue(path, settings), settings)
+        assert fast == slow and "FIRST" not in fast
+    assert list(layout._SHAPES.values()) == [None]
+
+
+def custom(tmp_path, mjml=None, css=None, toml=""):
     templates = tmp_path / "templates"
     templates.mkdir(exist_ok=True)
     if mjml is not None:
         (templates / "email.mjml.j2").write_text(mjml)
     if css is not None:
         (templates / "email.css.j2").write_text(css)
-    (tmp_path / "newsletter.toml").write_text("")
+    (tmp_path / "newsletter.toml").write_text(toml)
     return load_settings(tmp_path / "newsletter.toml", env={})
 
 
@@ -86,6 +103,31 @@ def test_templates_that_test_or_transform_a_value_are_still_exact(tmp_path, writ
         fast, slow = both_ways(load_issue(path, settings), settings)
         assert fast == slow
         assert ("A RATHER LONG TITLE" in fast) == (title != "Tiny")
+
+
+def test_values_in_mjml_component_attributes(tmp_path, write_issue, monkeypatch):
+    monkeypatch.setattr(layout, "_SHAPES", {})
+    mjml = (BUILTIN / "email.mjml.j2").read_text()
+    mjml = mjml.replace(
+        '        <mj-text css-class="mailer-date"',
+        '        <mj-image src="https://x.example/a.png" alt="{{ issue.title }}"'
+        ' title="{{ issue.preheader }}" href="{{ archive_url }}" />\n'
+        '        <mj-button href="{{ archive_url }}" title="{{ issue.subject }}">'
+        "{{ issue.title }}</mj-button>\n"
+        '        <mj-text css-class="mailer-date"',
+    )
+    # an archive address with a space, a query and an ampersand
+    settings = custom(
+        tmp_path, mjml=mjml, toml='[newsletter]\nurl = "https://x.example/a b?q=1&r=2"\n'
+    )
+    for n, title in enumerate(TRICKY):
+        front = f"title: {dumps(title)}\nsubtitle: {dumps(title + ' &')}\nslug: s-{n}\n"
+        path = write_issue(f"---\n{front}date: 2024-03-07\n---\n{BODY}", f"{n}.md")
+        issue = load_issue(path, settings)
+        assert settings.archive_url(issue.slug).startswith("https://x.example/a b?q=1&r=2")
+        fast, slow = both_ways(issue, settings)
+        assert fast == slow
+    assert any(isinstance(shape, layout._Shape) for shape in layout._SHAPES.values())
 
 
 def test_positional_selectors_take_the_long_way(tmp_path, write_issue):
