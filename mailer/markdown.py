@@ -193,6 +193,8 @@ class _HtmlWriter:
     def start(self, tag: Any) -> None:
         out = self.out
         if isinstance(tag, str):
+            if self.image_depth:
+                return  # alt text is plain text: its emphasis is not written, nor closed
             simple = _SIMPLE_START.get(tag)
             if simple is not None:
                 out.append(simple)

@@ -66,3 +66,10 @@ def test_slugify():
     assert slugify("What's New in 2.0?") == "whats-new-in-20"
     assert slugify("Ünïcode héading") == "ünïcode-héading"
     assert slugify("!!!") == "section"
+
+
+def test_emphasis_in_alt_text_does_not_leak_into_the_rest_of_the_email():
+    # the <em> was written and its </em> was not: everything after the image went italic
+    out = html("![a *b* **c**](x.png)\n\nafter\n")
+    assert "<em>" not in out and "<strong>" not in out
+    assert 'alt="a b c"' in out and "<p>after</p>" in out
