@@ -62,9 +62,10 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
             t.append(clock())
             doc = parse_markdown(issue.body, issue.body_line)
             t.append(clock())
-            raw = markdown_to_html(doc)
+            body = markdown_to_html(doc, settings.url)
             t.append(clock())
-            fragment = sanitize_html(raw, settings.url)
+            # as render_issue does: plain bodies (written from Markdown alone) skip the sanitizer
+            fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
             t.append(clock())
             render_email(issue, settings, fragment)
             t.append(clock())

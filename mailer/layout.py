@@ -192,9 +192,7 @@ class _Shape:
                 out.append(self._inline_body(fragment))
             else:
                 out.append(
-                    _escape_attribute(values[slot])
-                    if self.in_tag[n]
-                    else _escape_text(values[slot])
+                    escape_attribute(values[slot]) if self.in_tag[n] else escape_text(values[slot])
                 )
             out.append(self.pieces[2 * n + 2])
         return "".join(out)
@@ -209,17 +207,17 @@ class _Shape:
 _BODY_INLINER = css_inline.CSSInliner(
     keep_at_rules=False, load_remote_stylesheets=False, minify_css=True
 )
-# what html5ever escapes when it writes text, and attribute values
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "\xa0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "\xa0": "&nbsp;", '"': "&quot;"})
 
 
-def _escape_text(value: str) -> str:
-    return value.translate(_TEXT_ESCAPES)
+# how css-inline's serializer (html5ever) escapes text and attribute values: unlike the
+# sanitizer's newer html5ever, it leaves < and > in attribute values as they are
+def escape_text(value: str) -> str:
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("\xa0", "&nbsp;")
 
 
-def _escape_attribute(value: str) -> str:
-    return value.translate(_ATTRIBUTE_ESCAPES)
+def escape_attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("\xa0", "&nbsp;")
 
 
 # markup in serialized HTML: comments, raw-text elements whole, and tags (values are quoted)

@@ -12,11 +12,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
-from html import escape
 from itertools import islice
 from typing import Any
 
 import pyromark
+
+from mailer.sanitize import (
+    absolute_url,
+    base_for,
+    escape_attribute,
+    escape_text,
+    plain_url,
+)
 
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -108,9 +115,18 @@ def link_href(link: dict[str, Any]) -> str:
 
 
 class _HtmlWriter:
-    """Writes HTML for a stream of events; headings get ids, footnotes get numbers."""
+    """Writes HTML for a stream of events; headings get ids, footnotes get numbers.
 
-    def __init__(self) -> None:
+    It escapes text and attributes as the sanitizer's serializer does, and notes whether what it
+    wrote could need the sanitizer at all (``plain``): raw HTML other than comments and line
+    breaks, an address that is not plainly allowed, a link inside a link.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.plain = True
+        self.raw_html = False  # raw HTML other than lone comments and line breaks seen
+        self.link_depth = 0
         self.out: list[str] = []
         self.image_depth = 0
         self.alt: list[str] = []
@@ -140,7 +156,9 @@ class _HtmlWriter:
                     self.heading_text.append(text)
                 # most text has nothing to escape; testing for it is cheaper than escaping
                 out.append(
-                    escape(text, False) if "&" in text or "<" in text or ">" in text else text
+                    escape_text(text)
+                    if "&" in text or "<" in text or ">" in text or "\xa0" in text
+                    else text
                 )
                 continue
             tag = event.get("Start")
@@ -171,15 +189,33 @@ class _HtmlWriter:
                 return
             if self.heading_at >= 0:
                 self.heading_text.append(value)
-            out.append(f"<code>{escape(value, False)}</code>")
+            out.append(f"<code>{escape_text(value)}</code>")
         elif kind in ("Html", "InlineHtml"):
-            if not self.image_depth:
-                out.append(value)
+            if self.image_depth:
+                return
+            if not self.raw_html:
+                # with no other raw HTML before it, nothing is open around a comment or a <br>:
+                # write them as the sanitizer would (it drops comments), and stay plain
+                if value in BREAK_TAGS:
+                    out.append("<br>")
+                    return
+                tail = lone_comment_tail(value)
+                if tail is not None:
+                    out.append(tail)
+                    return
+            self.raw_html, self.plain = True, False
+            out.append(value)
         elif kind == "FootnoteReference":
             number, anchor = self._footnote(value)
             out.append(f'<sup class="footnote-ref"><a href="#{anchor}">{number}</a></sup>')
         elif kind == "TaskListMarker":
             out.append("☑ " if value else "☐ ")
+
+    def _url(self, url: str) -> str:
+        if not plain_url(url):
+            self.plain = False  # for the sanitizer to judge
+            return url
+        return absolute_url(url, self.base)
 
     def _unique_id(self, base: str) -> str:
         count = self.ids.get(base, 0)
@@ -234,13 +270,16 @@ class _HtmlWriter:
         elif kind == "CodeBlock":
             info = value.get("Fenced", "").split() if isinstance(value, dict) else []
             lang = info[0] if info else ""
-            cls = f' class="language-{escape(lang)}"' if lang else ""
+            cls = f' class="language-{escape_attribute(lang)}"' if lang else ""
             out.append(f"<pre><code{cls}>")
         elif kind == "Link":
-            href = escape(link_href(value))
-            title = f' title="{escape(value["title"])}"' if value.get("title") else ""
             if self.image_depth:
                 return
+            href = escape_attribute(self._url(link_href(value)))
+            title = f' title="{escape_attribute(value["title"])}"' if value.get("title") else ""
+            self.link_depth += 1
+            if self.link_depth > 1:
+                self.plain = False  # the HTML parser would close the outer link first
             out.append(f'<a href="{href}"{title}>')
         elif kind == "Image":
             self.image_depth += 1
@@ -262,7 +301,8 @@ class _HtmlWriter:
             if kind == "Heading":
                 level = value[1]
                 text = "".join(self.heading_text)
-                out[self.heading_at] = f'<h{level} id="{escape(self._unique_id(slugify(text)))}">'
+                anchor = escape_attribute(self._unique_id(slugify(text)))
+                out[self.heading_at] = f'<h{level} id="{anchor}">'
                 out.append(f"</h{level}>\n")
                 self.heading_at = -1
             elif kind == "List":
@@ -274,12 +314,15 @@ class _HtmlWriter:
             self.image_depth -= 1
             if self.image_depth == 0:
                 image = self.image
-                alt = escape("".join(self.alt))
-                title = f' title="{escape(image["title"])}"' if image.get("title") else ""
-                self.out.append(f'<img src="{escape(image["dest_url"])}" alt="{alt}"{title}>')
+                src = escape_attribute(self._url(str(image["dest_url"])))
+                alt = escape_attribute("".join(self.alt))
+                title = f' title="{escape_attribute(image["title"])}"' if image.get("title") else ""
+                self.out.append(f'<img src="{src}" alt="{alt}"{title}>')
             return
         if self.image_depth:
             return
+        if tag == "Link":
+            self.link_depth -= 1
         simple = _SIMPLE_END.get(tag)
         if simple is not None:
             out.append(simple)
@@ -325,6 +368,19 @@ _SIMPLE_END = {
 }
 
 
-def markdown_to_html(doc: Document) -> str:
-    """The HTML fragment for a parsed body (raw HTML included, unsanitized)."""
-    return _HtmlWriter().write(doc.events)
+@dataclass(frozen=True)
+class BodyHtml:
+    """The HTML written for a body, and whether it is plain: written here from Markdown alone,
+    so that the sanitizer would return it unchanged (no raw HTML but comments and line breaks,
+    plainly allowed addresses)."""
+
+    html: str
+    plain: bool
+
+
+def markdown_to_html(doc: Document, base_url: str = "") -> BodyHtml:
+    """The HTML fragment for a parsed body (raw HTML included, unsanitized); relative addresses
+    are made absolute against `base_url`."""
+    writer = _HtmlWriter(base_for(base_url))
+    html = writer.write(doc.events)
+    return BodyHtml(html, writer.plain and "\r" not in doc.source)  # the parser rewrites \r

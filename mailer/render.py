@@ -1,7 +1,8 @@
 """The pipeline, stage by stage: Issue → Rendered(subject, preheader, html, text, findings).
 
     parse     body → events (pyromark, once)
-    html      events → fragment → sanitized fragment
+    html      events → fragment → sanitized fragment (the sanitizer runs when the issue has raw
+              HTML or an unusual address; otherwise it would change nothing)
     layout    Issue + settings → Jinja2 → MJML → compiled HTML shell (body placeholder), with
               CSS inlined (css-inline, offline); once per layout shape (``layout.py``)
     splice    the fragment goes into the shell *after* compilation, its CSS inlined: issue
@@ -49,7 +50,9 @@ def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Re
     """
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line)
-    fragment = sanitize_html(markdown_to_html(doc), settings.url)
+    body = markdown_to_html(doc, settings.url)
+    # HTML written from Markdown alone is already what the sanitizer would return: skip it then
+    fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
     html = render_email(issue, settings, fragment)
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     context = layout_context(issue, settings)

@@ -4,7 +4,7 @@ from mailer.markdown import markdown_to_html, parse_markdown, slugify
 
 
 def html(md: str) -> str:
-    return markdown_to_html(parse_markdown(md))
+    return markdown_to_html(parse_markdown(md)).html
 
 
 def test_headings_get_unique_anchor_ids():

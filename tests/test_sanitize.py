@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from mailer.sanitize import sanitize_html
+from mailer.markdown import BodyHtml, markdown_to_html, parse_markdown
+from mailer.sanitize import escape_attribute, plain_url, sanitize_html
 
 
 @pytest.mark.parametrize(
@@ -77,3 +80,110 @@ def test_styles_keep_only_presentational_properties():
 
 def test_comments_are_dropped():
     assert sanitize_html("<!-- markdownlint-disable --><p>x</p>") == "<p>x</p>"
+
+
+# -- Markdown the writer turns into HTML all by itself skips the sanitizer ----------------------
+# That is only sound if the sanitizer would return it unchanged: these tests hold it to that.
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+BASE = "https://news.example/letter"
+
+
+def body_both_ways(markdown: str, base: str = "") -> tuple[BodyHtml, str]:
+    """What the writer wrote, and what the sanitizer makes of it."""
+    body = markdown_to_html(parse_markdown(markdown), base)
+    return body, sanitize_html(body.html, base)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a?b=1&c=2#d",
+        "HTTPS://EXAMPLE.ORG/",
+        "http://example.org:8080/x",
+        "mailto:me@example.org",
+        "tel:+15551234567",
+        "/relative/path.png",
+        "../up",
+        "page.html#part",
+        "#anchor",
+        "//cdn.example.org/x.js",
+        "1foo:bar",
+        "{{unsubscribe_url}}",
+        'https://example.org/quote"s<and>{braces}|^`',
+        "https://ünïcode.example/",
+        "https://example.org:99999/",
+        "https://999.1.1.1/",
+        "https://127.0.0.1/",
+        "https://0x7f.1/",
+        "https://xn--broken/",
+        "http://",
+        "https://user:pass@example.org/",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "java\tscript:alert(1)",
+        " javascript:alert(1)",
+        "javascript\\:alert(1)",
+        "foo:bar",
+    ],
+)
+def test_a_plain_url_is_one_the_sanitizer_keeps_as_written(url):
+    for tag in (
+        f'<a href="{escape_attribute(url)}">x</a>',
+        f'<img src="{escape_attribute(url)}" alt="">',
+    ):
+        if plain_url(url):  # (not plain only means that the sanitizer decides)
+            assert sanitize_html(tag) == tag
+    dangerous = url.replace("\t", "").strip().lower().startswith(("javascript", "vbscript", "data"))
+    assert not (dangerous and plain_url(url))
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[x](javascript:alert(1)) and [y](JAVASCRIPT:alert(1))",
+        "[x](<java script:alert(1)>)",
+        "[x](jav&#x09;ascript:alert(1))",
+        "![x](data:image/svg+xml;base64,PHN2Zz4=)",
+        "[x](vbscript:msgbox)",
+        "[#103](http://) and [ip](https://999.1.1.1/)",
+        "[outer [inner](https://b.example)](https://a.example)",
+        "[see <https://a.example>](https://b.example)",
+        "![a *b* **c** `d`](x.png) and after",
+        "A\u00a0non-breaking & <em>raw</em> text",
+        "<!-- lint: off -->\n\nText<br/>more <!-- inline -->\n",
+        "| a | b |\n|:-|-:|\n| 1 | 2 |\n",
+        "Note[^n].\n\n[^n]: The *note*.\n",
+        '# T & "q"\n\n```rust\nlet x = a < b && c;\n```\n',
+        "line\r\nwith a carriage return\r\n",
+    ],
+)
+@pytest.mark.parametrize("base", ["", BASE])
+def test_html_written_alone_is_what_the_sanitizer_returns(markdown, base):
+    body, sanitized = body_both_ways(markdown, base)
+    if body.plain:
+        assert body.html == sanitized
+    assert "javascript" not in sanitized.lower() and "vbscript" not in sanitized.lower()
+    assert "data:" not in sanitized
+
+
+def test_raw_html_and_unusual_addresses_go_through_the_sanitizer():
+    assert not body_both_ways("<b>raw</b>\n")[0].plain
+    assert not body_both_ways("[x](javascript:alert(1))\n")[0].plain
+    assert body_both_ways("<!-- a comment -->\n\n[x](https://a.example) <br>\n")[0].plain
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the project")
+def test_every_plain_corpus_body_is_what_the_sanitizer_returns():
+    plain = total = 0
+    for path in sorted(CORPUS.rglob("*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for base in ("", BASE):
+            body, sanitized = body_both_ways(text, base)
+            total += 1
+            if body.plain:
+                plain += 1
+                assert body.html == sanitized, path
+    assert plain > total / 2  # most real issues take the short way: the test is not vacuous
