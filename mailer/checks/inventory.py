@@ -116,22 +116,23 @@ def take_inventory(doc: Document) -> Inventory:
             for _, _, _, link_text in link_stack:
                 link_text.append(text)
             continue
-        ((kind, value),) = event.items()
-        if kind == "Start":
-            tag = value if type(value) is str else next(iter(value))
-            inner: Any = None if type(value) is str else value[tag]
-            if tag == "Link":
+        tag = event.get("Start")
+        if tag is not None:
+            if type(tag) is str:  # Paragraph, Item, Emphasis...: nothing to note but HtmlBlock
+                if tag == "HtmlBlock":
+                    block = _RawHtml(inv, index)
+            elif "Link" in tag:
+                inner: Any = tag["Link"]
                 link_stack.append((link_href(inner), inner.get("link_type", ""), index, []))
-            elif tag == "Image":
-                image = (str(inner["dest_url"]), index, [])
-            elif tag == "Heading":
-                inv.headings.append((int(inner["level"][1]), index))
-            elif tag == "CodeBlock":
+            elif "Image" in tag:
+                image = (str(tag["Image"]["dest_url"]), index, [])
+            elif "Heading" in tag:
+                inv.headings.append((int(tag["Heading"]["level"][1]), index))
+            elif "CodeBlock" in tag:
                 code_depth += 1
-            elif tag == "HtmlBlock":
-                block = _RawHtml(inv, index)
-        elif kind == "End":
-            tag = value if type(value) is str else next(iter(value))
+            continue
+        tag = event.get("End")
+        if tag is not None:
             if tag == "Link" and link_stack:
                 href, link_type, start, parts = link_stack.pop()
                 inv.links.append(Link(href, "".join(parts).strip(), start, link_type))
@@ -143,7 +144,9 @@ def take_inventory(doc: Document) -> Inventory:
             elif tag == "HtmlBlock" and block is not None:
                 block.close()
                 block = None
-        elif kind == "Code":
+            continue
+        ((kind, value),) = event.items()
+        if kind == "Code":
             for _, _, _, link_text in link_stack:
                 link_text.append(value)
         elif kind in ("Html", "InlineHtml"):
