@@ -383,4 +383,6 @@ def markdown_to_html(doc: Document, base_url: str = "") -> BodyHtml:
     are made absolute against `base_url`."""
     writer = _HtmlWriter(base_for(base_url))
     html = writer.write(doc.events)
-    return BodyHtml(html, writer.plain and "\r" not in doc.source)  # the parser rewrites \r
+    # the HTML parser rewrites a carriage return and drops a NUL, which Markdown passes on
+    plain = writer.plain and "\r" not in doc.source and "\x00" not in doc.source
+    return BodyHtml(html, plain)

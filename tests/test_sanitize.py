@@ -158,6 +158,7 @@ def test_a_plain_url_is_one_the_sanitizer_keeps_as_written(url):
         "Note[^n].\n\n[^n]: The *note*.\n",
         '# T & "q"\n\n```rust\nlet x = a < b && c;\n```\n',
         "line\r\nwith a carriage return\r\n",
+        "a NUL\x00 in [text\x00](https://a.example/\x00) and ![alt\x00](b.png)",
     ],
 )
 @pytest.mark.parametrize("base", ["", BASE])
@@ -167,6 +168,23 @@ def test_html_written_alone_is_what_the_sanitizer_returns(markdown, base):
         assert body.html == sanitized
     assert "javascript" not in sanitized.lower() and "vbscript" not in sanitized.lower()
     assert "data:" not in sanitized
+
+
+def test_control_characters_and_noncharacters_in_every_context():
+    odd = [*range(0x20), 0x7F, *range(0x80, 0xA0), 0xFDD0, 0xFFFE, 0xFFFF, 0x1FFFE]
+    contexts = [
+        "a{c}b",
+        "[x{c}](https://a.example/{c})",
+        '![a{c}](b.png "t{c}")',
+        "`co{c}de`",
+        "# h{c}",
+        "| a{c} |\n|-|\n| b{c} |",
+        "```\nx{c}\n```",
+    ]
+    for code in odd:
+        for context in contexts:
+            body, sanitized = body_both_ways(context.format(c=chr(code)) + "\n")
+            assert not body.plain or body.html == sanitized, (hex(code), context)
 
 
 def test_raw_html_and_unusual_addresses_go_through_the_sanitizer():
