@@ -128,6 +128,16 @@ def test_body_is_never_a_template_and_front_matter_is_escaped(write_issue, make_
     assert "{{ 7*7 }}" in rendered.text
 
 
+def test_screen_readers_get_the_title_not_its_escape_codes(write_issue, make_settings):
+    # MRML writes the title into the aria-label as Rust source ("25\u{a0}June", "a\\b")
+    path = write_issue(
+        '---\ntitle: "#80 - 25\\u00a0June, a\\\\b, x\\u200dy"\ndate: 2024-01-01\n---\nHi\n'
+    )
+    settings = make_settings()
+    rendered = render_issue(load_issue(path, settings), settings)
+    assert 'aria-label="#80 - 25&nbsp;June, a\\b, x\u200dy"' in rendered.html
+
+
 def test_malformed_raw_html_does_not_break_the_build(write_issue, make_settings):
     path = write_issue("""
         ---
