@@ -1,6 +1,6 @@
 """The email around the body: the layout (Jinja2 → MJML → HTML), its CSS inlined, the body in it.
 
-Compiling the MJML layout and inlining its CSS take about a sixth of a render, yet every issue of
+Compiling the MJML layout and inlining its CSS took about a quarter of a render, yet every issue of
 a newsletter has the same layout with a few different values: title, subject, preheader, date,
 archive link. So the layout is compiled and inlined once per *shape* — the layout rendered with
 markers in place of those values — and each issue gets its values filled in, escaped the way the
