@@ -114,7 +114,52 @@ def link_href(link: dict[str, Any]) -> str:
     return dest
 
 
-class _HtmlWriter:
+class EventWalker:
+    """Hands each of pyromark's events to a method: ``text``, ``start``, ``end``, ``simple``
+    (SoftBreak, HardBreak, Rule) or ``other`` (code, raw HTML, footnote references...).
+
+    The one dispatch for the writers of the HTML and of the plain text; the commonest events are
+    looked up first, without unpacking the one-key dict pyromark gives for each.
+    """
+
+    def walk(self, events: tuple[Event, ...]) -> None:
+        text_event, start, end = self.text, self.start, self.end
+        for event in events:
+            if type(event) is str:
+                self.simple(event)
+                continue
+            text = event.get("Text")
+            if text is not None:
+                text_event(text)
+                continue
+            tag = event.get("Start")
+            if tag is not None:
+                start(tag)
+                continue
+            tag = event.get("End")
+            if tag is not None:
+                end(tag)
+                continue
+            ((kind, value),) = event.items()
+            self.other(kind, value)
+
+    def text(self, text: str) -> None:
+        raise NotImplementedError
+
+    def start(self, tag: Any) -> None:
+        raise NotImplementedError
+
+    def end(self, tag: Any) -> None:
+        raise NotImplementedError
+
+    def simple(self, event: str) -> None:
+        raise NotImplementedError
+
+    def other(self, kind: str, value: Any) -> None:
+        raise NotImplementedError
+
+
+class _HtmlWriter(EventWalker):
     """Writes HTML for a stream of events; headings get ids, footnotes get numbers.
 
     It escapes text and attributes as the sanitizer's serializer does, and notes whether what it
@@ -141,37 +186,21 @@ class _HtmlWriter:
         self.footnote_number = 0
 
     def write(self, events: tuple[Event, ...]) -> str:
-        out, start, end = self.out, self.start, self.end
-        for event in events:
-            if type(event) is str:
-                self.simple(event)
-                continue
-            # the commonest events first, looked up without unpacking the one-key dict
-            text = event.get("Text")
-            if text is not None:
-                if self.image_depth:
-                    self.alt.append(text)
-                    continue
-                if self.heading_at >= 0:
-                    self.heading_text.append(text)
-                # most text has nothing to escape; testing for it is cheaper than escaping
-                out.append(
-                    escape_text(text)
-                    if "&" in text or "<" in text or ">" in text or "\xa0" in text
-                    else text
-                )
-                continue
-            tag = event.get("Start")
-            if tag is not None:
-                start(tag)
-                continue
-            tag = event.get("End")
-            if tag is not None:
-                end(tag)
-                continue
-            ((kind, value),) = event.items()
-            self.other(kind, value)
-        return "".join(out)
+        self.walk(events)
+        return "".join(self.out)
+
+    def text(self, text: str) -> None:
+        if self.image_depth:
+            self.alt.append(text)
+            return
+        if self.heading_at >= 0:
+            self.heading_text.append(text)
+        # most text has nothing to escape; testing for it is cheaper than escaping
+        self.out.append(
+            escape_text(text)
+            if "&" in text or "<" in text or ">" in text or "\xa0" in text
+            else text
+        )
 
     def simple(self, event: str) -> None:
         if event == "SoftBreak":

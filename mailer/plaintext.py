@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from mailer.markdown import BREAK_TAGS, Document, link_href, lone_comment_tail
+from mailer.markdown import BREAK_TAGS, Document, EventWalker, link_href, lone_comment_tail
 from mailer.sanitize import REMOVED_WITH_CONTENT
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
@@ -111,7 +111,7 @@ class _HtmlReader(html.parser.HTMLParser):
             self.writer.inline.append(SPACES.sub(" ", data))
 
 
-class _TextWriter:
+class _TextWriter(EventWalker):
     def __init__(self, base_url: str, width: int) -> None:
         self.base = base_url.rstrip("/") + "/" if base_url else ""
         self.width = width
@@ -238,43 +238,20 @@ class _TextWriter:
     # -- events -------------------------------------------------------------------------------
 
     def write(self, doc: Document) -> str:
-        start, end = self.start, self.end
-        for event in doc.events:
-            if type(event) is str:
-                self.simple(event)
-                continue
-            # the commonest events first, looked up without unpacking the one-key dict
-            text = event.get("Text")
-            if text is not None:
-                # the hot path: ordinary text, outside images, code blocks and removed HTML
-                if self.skipping or self.image_depth or self.code is not None:
-                    self.literal(text)
-                else:
-                    self.inline.append(text)
-                continue
-            tag = event.get("Start")
-            if tag is not None:
-                start(tag)
-                continue
-            tag = event.get("End")
-            if tag is not None:
-                end(tag)
-                continue
-            ((kind, value),) = event.items()
-            self.other(kind, value)
+        self.walk(doc.events)
         self.flush()
         self.references()
         return "\n".join(self.lines).strip("\n") + "\n"
 
-    def literal(self, text: str) -> None:
-        if self.skipping:
+    def text(self, text: str) -> None:
+        if not (self.skipping or self.image_depth or self.code is not None):
+            self.inline.append(text)  # the hot path: ordinary text
+        elif self.skipping:
             return
-        if self.image_depth:
+        elif self.image_depth:
             self.alt.append(text)
         elif self.code is not None:
             self.code.append(text)
-        else:
-            self.inline.append(text)
 
     def simple(self, event: str) -> None:
         if event == "SoftBreak":
