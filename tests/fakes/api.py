@@ -6,7 +6,7 @@ Subclasses implement ``handle(request)`` like the real API, and ``by_key`` / ``d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fakes.server import DROP, Reply, Request, Slow
@@ -81,3 +81,15 @@ class FakeApi:
 
     def deliver_due(self, now: datetime) -> None:
         raise NotImplementedError
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as the fakes store and receive them (UTC when it names no zone); None
+    when it is missing or not a time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fakes.api import FakeApi
+from fakes.api import FakeApi, parse_time
 from fakes.server import Reply, Request
 
 SPEC = (
@@ -74,7 +74,7 @@ class FakeButtondown(FakeApi):
     def deliver_due(self, now: datetime) -> None:
         """What Buttondown's scheduler does: scheduled emails whose time came are sent."""
         for email in self.emails.values():
-            if email["status"] == "scheduled" and _time(email["publish_date"]) <= now:
+            if email["status"] == "scheduled" and parse_time(email["publish_date"]) <= now:
                 email["status"] = "sent"
                 self.sent_to_list.append(email["id"])
 
@@ -124,30 +124,12 @@ class FakeButtondown(FakeApi):
 
     def create(self, body: Any) -> Reply:
         if not isinstance(body, dict):
-            return Reply(
-                422,
-                {
-                    "detail": [
-                        {
-                            "type": "model_attributes_type",
-                            "loc": ["body"],
-                            "msg": "Input should be an object",
-                        }
-                    ]
-                },
-            )
+            return _invalid("model_attributes_type", ["body"], "Input should be an object")
         extra = sorted(set(body) - INPUT_FIELDS)
         if extra:
             return _extra(extra)
         if not body.get("subject"):
-            return Reply(
-                422,
-                {
-                    "detail": [
-                        {"type": "missing", "loc": ["body", "subject"], "msg": "Field required"}
-                    ]
-                },
-            )
+            return _invalid("missing", ["body", "subject"], "Field required")
         problem = self._check(body, None)
         if problem:
             return problem
@@ -159,18 +141,7 @@ class FakeButtondown(FakeApi):
 
     def update(self, email: dict[str, Any], body: Any) -> Reply:
         if not isinstance(body, dict):
-            return Reply(
-                422,
-                {
-                    "detail": [
-                        {
-                            "type": "model_attributes_type",
-                            "loc": ["body"],
-                            "msg": "Input should be an object",
-                        }
-                    ]
-                },
-            )
+            return _invalid("model_attributes_type", ["body"], "Input should be an object")
         extra = sorted(set(body) - UPDATE_FIELDS)
         if extra:
             return _extra(extra)
@@ -221,7 +192,7 @@ class FakeButtondown(FakeApi):
         if status == "scheduled":
             if publish in (None, "none"):
                 return _error(400, "publish_date_missing", "Scheduled emails need a publish_date.")
-            when = _time(publish)
+            when = parse_time(publish)
             if when is None or when <= datetime.now(UTC):
                 return _error(400, "publish_date_invalid", "publish_date must be in the future.")
         if status not in (None, "draft", "scheduled", "about_to_send"):
@@ -262,6 +233,11 @@ def _error(status: int, code: str, detail: str) -> Reply:
     return Reply(status, {"code": code, "detail": detail, "metadata": {}})
 
 
+def _invalid(kind: str, loc: list[str], msg: str) -> Reply:
+    """A request-validation error, as Buttondown's API (pydantic) words it."""
+    return Reply(422, {"detail": [{"type": kind, "loc": loc, "msg": msg}]})
+
+
 def _extra(fields: list[str]) -> Reply:
     return Reply(
         422,
@@ -280,16 +256,6 @@ def _extra(fields: list[str]) -> Reply:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def load_spec() -> dict[str, Any] | None:

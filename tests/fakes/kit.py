@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fakes.api import FakeApi
+from fakes.api import FakeApi, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "kit_0123456789abcdef0123456789abcdef"
@@ -58,7 +58,7 @@ class FakeKit(FakeApi):
 
     def deliver_due(self, now: datetime) -> None:
         for b in self.broadcasts.values():
-            if not b.get("sent") and b["send_at"] and _time(b["send_at"]) <= now:
+            if not b.get("sent") and b["send_at"] and parse_time(b["send_at"]) <= now:
                 b["sent"] = True  # Kit sent it: its send_at is now in the past
                 b["send_at"] = (datetime.now(UTC) - timedelta(seconds=1)).strftime(
                     "%Y-%m-%dT%H:%M:%SZ"
@@ -136,15 +136,10 @@ class FakeKit(FakeApi):
         if unknown:
             return _errors(422, f"Unknown parameters: {', '.join(sorted(unknown))}")
         send_at = body.get("send_at")
-        if send_at is not None and _time(send_at) <= datetime.now(UTC):
+        if send_at is not None and parse_time(send_at) <= datetime.now(UTC):
             return _errors(422, "Send at must be in the future")
         return None
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _time(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

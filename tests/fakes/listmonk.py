@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fakes.api import FakeApi
+from fakes.api import FakeApi, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "mailer-bot:lm-token-0123456789"
@@ -94,7 +94,7 @@ class FakeListmonk(FakeApi):
 
     def deliver_due(self, now: datetime) -> None:
         for c in self.campaigns.values():
-            if c["status"] == "scheduled" and _time(c["send_at"]) <= now:
+            if c["status"] == "scheduled" and parse_time(c["send_at"]) <= now:
                 c["status"] = "finished"
                 self.sent_to_list.append(str(c["id"]))
 
@@ -168,7 +168,7 @@ class FakeListmonk(FakeApi):
             if status == "scheduled":
                 if c["status"] not in ("draft", "paused") or not c.get("send_at"):
                     return _error(400, "campaign needs a send_at date to be scheduled")
-                if _time(c["send_at"]) <= datetime.now(UTC):
+                if parse_time(c["send_at"]) <= datetime.now(UTC):
                     return _error(400, "send_at date should be in the future")
             elif status == "draft":
                 if c["status"] != "scheduled":
@@ -203,14 +203,7 @@ class FakeListmonk(FakeApi):
                 return _error(400, f"error compiling template ({name})")
         send_at = body.get("send_at")
         if send_at is not None and (
-            _time(send_at) or datetime.min.replace(tzinfo=UTC)
+            parse_time(send_at) or datetime.min.replace(tzinfo=UTC)
         ) <= datetime.now(UTC):
             return _error(400, "send_at date should be in the future")
         return None
-
-
-def _time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        return datetime.max.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

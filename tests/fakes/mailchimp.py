@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fakes.api import FakeApi
+from fakes.api import FakeApi, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
@@ -66,7 +66,7 @@ class FakeMailchimp(FakeApi):
 
     def deliver_due(self, now: datetime) -> None:
         for c in self.campaigns.values():
-            if c["status"] == "schedule" and _time(c["send_time"]) <= now:
+            if c["status"] == "schedule" and parse_time(c["send_time"]) <= now:
                 c["status"] = "sent"
                 self.sent_to_list.append(c["id"])
 
@@ -116,7 +116,7 @@ class FakeMailchimp(FakeApi):
             c["status"], c["send_time"] = "save", ""
             return Reply(204)
         if tail == "/actions/schedule" and request.method == "POST":
-            when = _time((body or {}).get("schedule_time", ""))
+            when = parse_time((body or {}).get("schedule_time", ""))
             if when is None or when.minute % 15 or when.second:
                 return _problem(
                     400,
@@ -182,13 +182,3 @@ class FakeMailchimp(FakeApi):
         offset = int(request.query.get("offset", ["0"])[0])
         items = list(self.campaigns.values())
         return Reply(200, {"campaigns": items[offset : offset + count], "total_items": len(items)})
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
