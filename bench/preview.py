@@ -18,15 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT.parent / "shared" / "corpus" / "research-computing-teams" / "0139.md"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -34,6 +25,9 @@ def main() -> None:
 
     from mailer.config import Settings
     from mailer.preview import PreviewServer, PreviewSite
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import launch  # launched as the tests launch it
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("issue", nargs="?", type=Path, default=DEFAULT)
@@ -47,10 +41,9 @@ def main() -> None:
     source.write_text(original, encoding="utf-8")
     head, sep, body = original.partition("\n---\n")  # after the front matter
     site = PreviewSite([folder], Settings)
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     latencies: list[float] = []
     with PreviewServer(site, 0) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server.url + f"issue/{source.stem}")
         page.wait_for_load_state("load")

@@ -10,22 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import CHROMIUM, launch
 
 from conftest import ROOT
 from mailer.config import load_settings
 from mailer.preview import PreviewServer, PreviewSite
 
-CHROMIUM = os.environ.get("MAILER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def browser() -> Iterator[Any]:
 
     assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch(p)
         yield chromium
         chromium.close()
 
