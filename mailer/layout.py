@@ -74,9 +74,13 @@ def splice(shell: str, fragment: str) -> str:
     return shell.replace(BODY_PLACEHOLDER, fragment)
 
 
-def render_email(issue: Issue, settings: Settings, fragment: str) -> str:
-    """The email's HTML: the layout around the sanitized body fragment, CSS inlined."""
-    context = layout_context(issue, settings)
+def render_email(
+    issue: Issue, settings: Settings, fragment: str, context: dict[str, object] | None = None
+) -> str:
+    """The email's HTML: the layout around the sanitized body fragment, CSS inlined.
+
+    `context` is `layout_context(issue, settings)`, when the caller has it already."""
+    context = context or layout_context(issue, settings)
     source = render_template(settings.template_dirs, TEMPLATE, body=BODY_PLACEHOLDER, **context)
     values = _values(issue, context)
     marked = _marked(issue, settings, context, source, values) if values is not None else None

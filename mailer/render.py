@@ -53,9 +53,9 @@ def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Re
     body = markdown_to_html(doc, settings.url)
     # HTML written from Markdown alone is already what the sanitizer would return: skip it then
     fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
-    html = render_email(issue, settings, fragment)
-    body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     context = layout_context(issue, settings)
+    html = render_email(issue, settings, fragment, context)
+    body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment)
     findings = lint(rendered, doc, settings) if checks else ()
