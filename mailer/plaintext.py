@@ -13,10 +13,9 @@ from __future__ import annotations
 import html.parser
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
 
 from mailer.markdown import BREAK_TAGS, Document, EventWalker, link_href, lone_comment_tail
-from mailer.sanitize import REMOVED_WITH_CONTENT
+from mailer.sanitize import REMOVED_WITH_CONTENT, absolute_url, base_for
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
 WIDTH = 78
@@ -113,7 +112,7 @@ class _HtmlReader(html.parser.HTMLParser):
 
 class _TextWriter(EventWalker):
     def __init__(self, base_url: str, width: int) -> None:
-        self.base = base_url.rstrip("/") + "/" if base_url else ""
+        self.base = base_for(base_url)
         self.width = width
         self.lines: list[str] = []
         self.blank = False  # a blank line is due before the next block
@@ -196,13 +195,8 @@ class _TextWriter(EventWalker):
 
     # -- links and images ---------------------------------------------------------------------
 
-    def absolute(self, url: str) -> str:
-        if self.base and "://" not in url and not url.startswith(("mailto:", "tel:", "#", "{")):
-            return urljoin(self.base, url)
-        return url
-
     def reference(self, url: str) -> str:
-        url = self.absolute(url)
+        url = absolute_url(url, self.base)  # as the HTML part has it
         number = self.numbers.get(url)
         if number is None:
             self.urls.append(url)

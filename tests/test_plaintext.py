@@ -99,3 +99,9 @@ def test_footnotes_and_tables():
     out = text("Claim[^1].\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n[^1]: Source.\n")
     assert "Claim[^1]." in out and "[^1]: Source." in out
     assert "x | y\n--+--\n1 | 2" in out
+
+
+def test_addresses_are_made_absolute_as_in_the_html_part():
+    out = text("[a](/jobs/) [b](*|ARCHIVE|*) [c]({{url}}) [d](#top)\n", "https://x.example/news")
+    assert "[1] https://x.example/jobs/" in out
+    assert "[2] *|ARCHIVE|*" in out and "[3] {{url}}" in out  # merge tags stay as they are
