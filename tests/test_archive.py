@@ -116,8 +116,8 @@ def test_sitemap(site):
 
 
 def test_pages_load_in_chromium_without_console_errors(site):
+    from browser import launch
     from playwright.sync_api import sync_playwright
-    from test_preview import CHROMIUM, CHROMIUM_ARGS
 
     _, out = site
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
@@ -128,7 +128,7 @@ def test_pages_load_in_chromium_without_console_errors(site):
     errors: list[str] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(p)
             page = browser.new_page(viewport={"width": 375, "height": 800})
             # offline: images on the newsletter's (example) host are answered with a 1x1 PNG
             page.route(
