@@ -21,6 +21,7 @@ from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, find_issues, load_issue
 from mailer.render import Rendered, render_issue
+from mailer.sanitize import base_for
 from mailer.templates import render_template
 
 
@@ -95,7 +96,8 @@ def _up(path: str) -> str:
 
 
 def absolute(settings: Settings, path: str) -> str:
-    base = settings.url.rstrip("/") + "/" if settings.url else ""
+    """A path of the archive site as a full address ("" is the site itself)."""
+    base = base_for(settings.url)
     return urljoin(base, path) if base else path
 
 
