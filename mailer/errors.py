@@ -14,6 +14,8 @@ Every error a user can cause is a ``MailerError``; the CLI catches it once and p
     ├── ProviderError      provider + HTTP status + the provider's own message
     │   ├── ProviderAuthError    the key is missing, wrong or lacks permission
     │   ├── ProviderUnavailable  no usable answer after retries (timeouts, 5xx, 429)
+    │   │   └── OutcomeUnknown   a create whose answer was lost: it may have happened
+    │   ├── ProviderMismatch     read back after a write, the email is not as asked
     │   └── UnsupportedFeature   a field the provider cannot express
     └── SendError          SMTP host:port + the server's reply
 
@@ -146,6 +148,16 @@ class ProviderAuthError(ProviderError):
 
 class ProviderUnavailable(ProviderError):
     """No usable answer after retrying: the outcome of the request is unknown."""
+
+
+class OutcomeUnknown(ProviderUnavailable):
+    """A request that creates something got no answer: the provider may have done it.
+
+    Never retried blindly: the caller looks again before creating once more."""
+
+
+class ProviderMismatch(ProviderError):
+    """Read back after a write, the provider's email is not what was asked for."""
 
 
 class UnsupportedFeature(ProviderError):

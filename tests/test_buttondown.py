@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fakes.buttondown import API_KEY, load_spec
@@ -13,7 +14,7 @@ from mailer.errors import ConfigError, ProviderAuthError, ProviderError, Provide
 from mailer.issue import load_issue
 from mailer.providers import Target, get_provider
 from mailer.render import render_issue
-from mailer.sync import draft_of
+from mailer.sync import push
 
 SOON = datetime.now(UTC) + timedelta(days=3)
 
@@ -28,9 +29,16 @@ def draft(write_issue, make_settings):
             name=f"{slug}.md",
         )
         settings = make_settings()
-        return draft_of(render_issue(load_issue(path, settings), settings))
+        return render_issue(load_issue(path, settings), settings)
 
     return make
+
+
+def send(provider, rendered, target):
+    """Push one rendered issue the way `mailer push` does (sync's plan, every write read back)."""
+    from mailer.config import load_settings
+
+    return push(rendered, target, load_settings(None, env={}, cwd=Path("/")), provider)
 
 
 def scheduled():
@@ -38,12 +46,16 @@ def scheduled():
 
 
 def test_create_sends_an_explicit_status_and_our_key(provider, buttondown, draft):
-    result = provider.push(draft(), scheduled())
+    result = send(provider, draft(), scheduled())
     assert result.action == "created" and result.state == "scheduled"
     request = buttondown.server.calls("POST", "/emails")[0]
     body = request.json
-    assert body["status"] == "scheduled" and body["publish_date"].endswith("Z")
+    # created as a draft, never with Buttondown's default (which sends at once)...
+    assert body["status"] == "draft" and "publish_date" not in body
     assert body["slug"] == "week-1" and body["metadata"]["mailer_key"] == "week-1"
+    # ...and scheduled only once the run has counted it as the issue's one email
+    (schedule,) = buttondown.server.calls("PATCH", f"/emails/{result.remote_id}")
+    assert schedule.json["status"] == "scheduled" and schedule.json["publish_date"].endswith("Z")
     assert body["body"].startswith("<!-- buttondown-editor-mode: fancy -->\n<!DOCTYPE html>")
     assert "{{ unsubscribe_url }}" in body["body"] and body["template"] == "naked"
     assert body["description"] == "Pre"
@@ -54,9 +66,9 @@ def test_create_sends_an_explicit_status_and_our_key(provider, buttondown, draft
 
 
 def test_push_twice_is_one_email_and_no_second_write(provider, buttondown, draft):
-    provider.push(draft(), scheduled())
+    send(provider, draft(), scheduled())
     writes = len(buttondown.server.writes())
-    again = get_provider(provider_settings(provider), env(buttondown)).push(draft(), scheduled())
+    again = send(get_provider(provider_settings(provider), env(buttondown)), draft(), scheduled())
     assert again.action == "unchanged"
     assert len(buttondown.server.writes()) == writes and len(buttondown.emails) == 1
 
@@ -72,17 +84,19 @@ def env(fake):
 
 
 def test_changed_content_is_one_patch_of_the_same_email(provider, buttondown, draft):
-    first = provider.push(draft(), scheduled())
-    second = provider.push(draft(body="Changed."), scheduled())
+    first = send(provider, draft(), scheduled())
+    before = len(buttondown.server.writes())
+    second = send(provider, draft(body="Changed."), scheduled())
     assert second.action == "updated" and second.remote_id == first.remote_id
-    buttondown.server.assert_called("PATCH", f"/emails/{first.remote_id}", times=1)
+    (patch,) = buttondown.server.writes()[before:]
+    assert (patch.method, patch.path) == ("PATCH", f"/emails/{first.remote_id}")
     assert "Changed." in buttondown.emails[first.remote_id]["body"]
 
 
 def test_default_templates_get_the_body_only(buttondown, buttondown_env, make_settings, draft):
     settings = make_settings(provider_options={"buttondown": {"template": "modern"}})
-    get_provider(settings, buttondown_env).push(draft(), Target("draft"))
-    body = buttondown.server.last_json()
+    send(get_provider(settings, buttondown_env), draft(), Target("draft"))
+    body = buttondown.server.calls("POST", "/emails")[0].json
     assert body["template"] == "modern" and "<!DOCTYPE" not in body["body"]
     assert body["body"].startswith("<!-- buttondown-editor-mode: fancy -->\n<p>Hello")
 
@@ -90,7 +104,7 @@ def test_default_templates_get_the_body_only(buttondown, buttondown_env, make_se
 @pytest.mark.parametrize("after", [True, False], ids=["committed-then-lost", "lost-before"])
 def test_a_lost_create_response_never_makes_a_second_email(provider, buttondown, draft, after):
     buttondown.drop_next("POST", "/emails", after=after)
-    result = provider.push(draft(), scheduled())
+    result = send(provider, draft(), scheduled())
     assert result.action == "created"
     assert len(buttondown.by_key("week-1")) == 1
     # it looked again before creating again
@@ -100,7 +114,7 @@ def test_a_lost_create_response_never_makes_a_second_email(provider, buttondown,
 
 def test_server_errors_on_create_look_before_retrying(provider, buttondown, draft):
     buttondown.fail_next("POST", "/emails", 502, {"detail": "Bad gateway"})
-    provider.push(draft(), scheduled())
+    send(provider, draft(), scheduled())
     assert len(buttondown.by_key("week-1")) == 1
     assert len(buttondown.server.calls("POST", "/emails")) == 2
 
@@ -108,13 +122,13 @@ def test_server_errors_on_create_look_before_retrying(provider, buttondown, draf
 def test_a_timeout_is_retried(provider, buttondown, draft):
     provider.http.timeout = 0.3
     buttondown.slow_next("GET", "/emails", 1.0)
-    provider.push(draft(), scheduled())
+    send(provider, draft(), scheduled())
     assert len(buttondown.by_key("week-1")) == 1
 
 
 def test_rate_limits_honour_retry_after(provider, buttondown, draft, waits):
     buttondown.fail_next("GET", "/emails", 429, {"detail": "Slow down"}, {"Retry-After": "7"})
-    provider.push(draft(), scheduled())
+    send(provider, draft(), scheduled())
     assert 7.0 in waits
 
 
@@ -122,7 +136,7 @@ def test_persistent_server_errors_give_up_clearly(provider, buttondown, draft, w
     for _ in range(4):
         buttondown.fail_next("GET", "/emails", 503, {"detail": "Down for maintenance"})
     with pytest.raises(ProviderUnavailable) as caught:
-        provider.push(draft(), scheduled())
+        send(provider, draft(), scheduled())
     assert "Buttondown did not answer usefully: HTTP 503" in str(caught.value)
     assert waits == [0.5, 1.0, 2.0] and buttondown.emails == {}
 
@@ -136,7 +150,7 @@ def test_pages_are_followed(provider, buttondown, draft):
         status="draft",
         metadata={"mailer_key": "week-1", "mailer_hash": "stale"},
     )
-    assert provider.push(draft(), Target("draft")).action == "updated"
+    assert send(provider, draft(), Target("draft")).action == "updated"
     assert len(buttondown.server.calls("GET", "/emails")) == 4  # 8 emails, 2 a page
     assert len(buttondown.emails) == 8
 
@@ -149,15 +163,23 @@ def test_a_sent_email_is_never_changed(provider, buttondown, draft):
         metadata={"mailer_key": "week-1", "mailer_hash": "old"},
     )
     with pytest.raises(ProviderError, match="already sent"):
-        provider.push(draft(), scheduled())
+        send(provider, draft(), scheduled())
     assert buttondown.server.writes() == [] and buttondown.refused_edits_of_sent == []
 
 
+def unschedule(provider, remote):
+    from mailer.sync import Step, apply
+
+    (outcome,) = apply([Step(remote.key, "unschedule", "", remote=remote)], provider)
+    return outcome
+
+
 def test_unschedule_and_test_send(provider, buttondown, draft):
-    result = provider.push(draft(), scheduled())
+    result = send(provider, draft(), scheduled())
     remote = provider.find("week-1", refresh=True)
-    assert provider.pull_back(remote).action == "unscheduled"
-    assert buttondown.server.last_json() == {"status": "draft", "publish_date": "none"}
+    assert unschedule(provider, remote).result == "unscheduled"
+    (patch,) = buttondown.server.calls("PATCH", f"/emails/{remote.id}")[-1:]
+    assert patch.json == {"status": "draft", "publish_date": "none"}
     email = buttondown.emails[result.remote_id]
     assert email["status"] == "draft" and email["publish_date"] is None
     provider.send_test(provider.find("week-1", refresh=True), ["me@example.org"])
@@ -165,18 +187,17 @@ def test_unschedule_and_test_send(provider, buttondown, draft):
     assert buttondown.sent_to_list == []
 
 
-def test_the_providers_own_message_reaches_the_user(provider, buttondown, draft):
-    buttondown.add(subject="Someone else's", slug="week-1", status="draft")
-    provider.find("week-1")  # that hand-made email has our slug but not our marker...
-    buttondown.emails.clear()
-    buttondown.add(subject="Other", slug="week-1", status="draft")
-    fresh = get_provider(provider_settings(provider), env(buttondown))
-    fresh._emails = []  # ...and suppose the listing missed it: the create is refused
+def test_a_hand_made_email_with_our_slug_is_never_taken_over(provider, buttondown, draft):
+    made = buttondown.add(subject="Someone else's", slug="week-1", status="draft")
+    assert provider.find("week-1") is None  # our slug, but not our marker: not ours
     with pytest.raises(ProviderError) as caught:
-        fresh.push(draft(), Target("draft"))
-    assert str(caught.value).startswith(
-        "Buttondown rejected the request (HTTP 400 slug_invalid): The slug 'week-1'"
+        send(provider, draft(), scheduled())
+    # Buttondown's own words, and the hand-made email untouched
+    assert "Buttondown rejected the request (HTTP 400 slug_invalid): The slug 'week-1'" in str(
+        caught.value
     )
+    assert buttondown.emails == {made["id"]: made} and made["status"] == "draft"
+    assert made["subject"] == "Someone else's" and made["metadata"] == {}
 
 
 def test_bad_key_names_the_variable_and_never_shows_the_key(buttondown, make_settings, draft):
@@ -186,7 +207,7 @@ def test_bad_key_names_the_variable_and_never_shows_the_key(buttondown, make_set
         {"MAILER_BUTTONDOWN_API_KEY": wrong, "MAILER_BUTTONDOWN_BASE_URL": buttondown.url},
     )
     with pytest.raises(ProviderAuthError) as caught:
-        bad.push(draft(), scheduled())
+        send(bad, draft(), scheduled())
     text = str(caught.value)
     assert "HTTP 401 authentication_invalid" in text and "MAILER_BUTTONDOWN_API_KEY" in text
     assert wrong not in text and wrong not in repr(caught.value.__dict__)
@@ -250,13 +271,16 @@ def test_every_request_body_matches_the_spec(provider, buttondown, draft):
             {"$ref": f"urn:buttondown#/components/schemas/{name}"}, registry=registry
         )
 
-    provider.push(draft(), scheduled())
-    provider.push(draft(body="Changed"), scheduled())
-    provider.push(draft(body="Changed"), Target("draft"))
+    send(provider, draft(), scheduled())
+    send(provider, draft(body="Changed"), scheduled())
+    send(provider, draft(body="Changed"), Target("draft"))
     remote = provider.find("week-1", refresh=True)
-    provider.push(draft(body="Again"), scheduled())
-    provider.pull_back(provider.find("week-1", refresh=True))
+    send(provider, draft(body="Again"), scheduled())
+    unschedule(provider, provider.find("week-1", refresh=True))
     provider.send_test(remote, ["me@example.org"])
+    from mailer.sync import Step, apply
+
+    apply([Step("week-1", "release", "", remote=provider.find("week-1", refresh=True))], provider)
     schemas = {
         "POST /emails": "EmailInput",
         "PATCH": "EmailUpdateInput",
@@ -274,4 +298,4 @@ def test_every_request_body_matches_the_spec(provider, buttondown, draft):
         errors = list(validator(schemas[kind]).iter_errors(request.json))
         assert not errors, f"{kind}: {[e.message for e in errors]}"
         checked += 1
-    assert checked == 6
+    assert checked == 8  # create, schedule, 3 updates, unschedule, test send, release

@@ -267,16 +267,16 @@ def test_provider_test_send_uses_the_sync_path(provider, buttondown, repo_settin
     from datetime import UTC, datetime, timedelta
 
     from mailer.providers import Target
-    from mailer.sync import draft_of, test_send_via_provider
+    from mailer.sync import push, test_send_via_provider
 
-    draft = draft_of(render_issue(load_issue(SAMPLE, repo_settings), repo_settings))
-    result = test_send_via_provider(provider, draft, ["me@example.org"])
+    rendered = render_issue(load_issue(SAMPLE, repo_settings), repo_settings)
+    result = test_send_via_provider(provider, rendered, repo_settings, ["me@example.org"])
     assert result.action == "created" and result.state == "draft"
     assert buttondown.test_sends == [(result.remote_id, ["me@example.org"])]
     assert buttondown.sent_to_list == []
     # a scheduled email keeps its schedule; nothing new is scheduled
     when = datetime.now(UTC) + timedelta(days=2)
-    provider.push(draft, Target("scheduled", when))
-    test_send_via_provider(provider, draft, ["me@example.org"])
+    push(rendered, Target("scheduled", when), repo_settings, provider)
+    test_send_via_provider(provider, rendered, repo_settings, ["me@example.org"])
     email_ = buttondown.emails[result.remote_id]
     assert email_["status"] == "scheduled" and len(buttondown.test_sends) == 2

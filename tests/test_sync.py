@@ -14,7 +14,7 @@ from fakes.buttondown import API_KEY
 from mailer.issue import load_issue
 from mailer.providers import RemoteEmail, Target, get_provider
 from mailer.render import render_issue
-from mailer.sync import LEAD, draft_of, plan_sync, sync
+from mailer.sync import LEAD, Wanted, draft_of, plan_sync, sync
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -36,13 +36,16 @@ def planned(tmp_path, make_settings, remotes, *issues, now=NOW, prune=True, **se
     loaded = []
     for path in issues:
         issue = load_issue(path, s)
-        loaded.append((issue, draft_of(render_issue(issue, s))))
-    steps = plan_sync(loaded, remotes, s, now, prune=prune)
-    return {step.key: step for step in steps}, dict((d.key, d) for _, d in loaded)
+        loaded.append(Wanted(issue, draft_of(render_issue(issue, s))))
+    steps = plan_sync(loaded, remotes, s, now, complete=prune)
+    return {step.key: step for step in steps}, {w.draft.key: w.draft for w in loaded}
 
 
-def remote(key, state, content_hash="old", at=None, status=None, managed=True):
-    return RemoteEmail(f"em_{key}", key, state, status or state, content_hash, at, "", managed)
+def remote(key, state, content_hash="old", at=None, status=None, managed=True, **more):
+    """An email as a provider lists it; `managed=False`: made by hand, no marker."""
+    return RemoteEmail(
+        f"em_{key}", key if managed else None, state, status or state, content_hash, at, **more
+    )
 
 
 class TestPlan:

@@ -17,26 +17,41 @@ from mailer.commands.state import State
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; make no change at the provider.")
 @click.option(
+    "--allow-errors",
+    is_flag=True,
+    help="Schedule issues even when `mailer check` finds errors in them (this run only).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.pass_obj
-def sync(state: State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None:
+def sync(
+    state: State, paths: tuple[Path, ...], dry_run: bool, allow_errors: bool, fmt: str
+) -> None:
     """Make the provider match the repository: create, update, schedule, unschedule.
 
-    Safe to run any number of times: nothing changed, nothing written; never a second email
-    for an issue, never a send now, never a change to an email already sent. Past issues that
-    were never pushed are reported, not sent. Prints the plan, then the result.
+    Safe to run any number of times, and beside another run: nothing changed, nothing written;
+    never a second email for an issue, never a send now, never a change to an email already
+    sent. Past issues that were never pushed are reported, not sent; an issue with `mailer
+    check` errors stays a draft. Every write is read back. Prints the plan, then the result;
+    exit 1 when anything failed or needs a person.
 
     Example: MAILER_BUTTONDOWN_API_KEY=... mailer sync --dry-run
     """
     from mailer.github import annotation_lines, in_actions, write_summary
     from mailer.providers import get_provider
     from mailer.sync import sync as run_sync
-    from mailer.sync_report import format_report, report_findings, report_json
+    from mailer.sync.report import format_report, report_findings, report_json
 
     settings = state.settings()
     provider = get_provider(settings)
-    report = run_sync(list(paths) or [Path("issues")], settings, provider, dry_run=dry_run)
+    report = run_sync(
+        list(paths) or [Path("issues")],
+        settings,
+        provider,
+        dry_run=dry_run,
+        allow_errors=allow_errors,
+    )
     if fmt == "json":
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     text = format_report(report, settings, provider.display_name, dry_run)
@@ -58,17 +73,24 @@ def sync(state: State, paths: tuple[Path, ...], dry_run: bool, fmt: str) -> None
     help="Schedule at this time: 2026-11-27T08:00:00-05:00, or "
     "'2026-11-27 08:00' in the newsletter's timezone.",
 )
+@click.option(
+    "--allow-errors",
+    is_flag=True,
+    help="Schedule it even when `mailer check` finds errors in it.",
+)
 @click.pass_obj
-def push(state: State, path: Path, as_draft: bool, at: str | None) -> None:
+def push(state: State, path: Path, as_draft: bool, at: str | None, allow_errors: bool) -> None:
     """Push one issue to the provider by hand: as a draft, or scheduled.
 
     Without --draft or --at, the issue is scheduled at its own send time (which must be in the
-    future). Nothing is ever sent right away.
+    future). Nothing is ever sent right away; an issue with `mailer check` errors is pushed as
+    a draft unless --allow-errors.
 
     Example: mailer push issues/2026-11-27-hiring.md --draft
     """
     from mailer.providers import Target, get_provider
-    from mailer.sync import describe_time, draft_of, push_target
+    from mailer.sync import describe_time, push_target
+    from mailer.sync import push as push_issue
 
     settings = state.settings()
     if as_draft and at:
@@ -76,7 +98,7 @@ def push(state: State, path: Path, as_draft: bool, at: str | None) -> None:
     rendered = _render(path, settings)
     target: Target = push_target(rendered.issue, settings, as_draft=as_draft, at=at)
     provider = get_provider(settings)
-    result = provider.push(draft_of(rendered), target)
+    result = push_issue(rendered, target, settings, provider, allow_errors=allow_errors)
     when = describe_time(target.at, settings) if target.at else ""
     click.echo(
         f"{result.action} {rendered.issue.slug} as {result.state} {when} "
@@ -98,8 +120,10 @@ def status(state: State, paths: tuple[Path, ...]) -> None:
 
     settings = state.settings()
     provider = get_provider(settings)
-    issues, broken = load_for_sync(list(paths) or [Path("issues")], settings)
-    for issue, draft in issues:
+    loaded = load_for_sync(list(paths) or [Path("issues")], settings, allow_errors=True)
+    broken = loaded.broken
+    for want in loaded.wanted:
+        issue, draft = want.issue, want.draft
         remote = provider.find(draft.key)
         if remote is None:
             where = "not pushed"
@@ -152,11 +176,11 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
         click.echo(f"sent {subject!r} to {', '.join(recipients)} via {smtp.server}")
     else:
         from mailer.providers import get_provider
-        from mailer.sync import draft_of, test_send_via_provider
+        from mailer.sync import test_send_via_provider
 
         recipients = list(to) or _default_test_to()
         provider = get_provider(settings)
-        result = test_send_via_provider(provider, draft_of(rendered), recipients)
+        result = test_send_via_provider(provider, rendered, settings, recipients)
         click.echo(
             f"{provider.display_name} sent a test of {rendered.issue.slug} "
             f"({result.remote_id}, {result.state}) to {', '.join(recipients)}"

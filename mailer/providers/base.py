@@ -1,20 +1,25 @@
-"""What every provider is, and the one place the push flow lives.
+"""What a provider is, what it tells sync about an email, and how mailer's key rides on it.
 
-    find by the issue's stable key ─┬─ found, draft or scheduled ─ update when anything differs
-                                    ├─ found, sent or on its way ─ never touched
-                                    └─ not found ─ create, with an explicit status
-                                                   └─ outcome unknown (lost response, 5xx,
-                                                      timeout) ─ look again ─ found: done
-                                                                           └─ not found: create
-                                                                              once more
+A provider module only translates. The flow — look up, create as a draft, count, converge,
+bring to the target, read back — is sync's (``mailer/sync/``), written once for all providers.
 
-Run twice with nothing changed, it makes no write request; run after a lost response, it never
-makes a second email. Subclasses only translate: ``list_emails``, ``create``, ``update``,
-``unschedule``, ``send_test``.
+Every email mailer makes carries its **marker**, ``mailer:<key>#<content hash>``, so that any
+later run, or one running at the same time, finds it:
+
+- in the provider's private metadata where it has some (Buttondown);
+- else in two places, because each can be edited by a person in the provider's web app:
+  Mailchimp's campaign name and a comment in the content, Kit's internal note and a comment in
+  the content, listmonk's attributes and a tag. One place edited away still identifies the email
+  (the next write restores it); two places that name different issues make the email
+  *ambiguous*: never written to, never taken for "nothing there yet".
+
+A second live email for the same key is *released*: back to draft, its marker changed to
+``mailer-duplicate:<key>`` so it is no longer counted. Nothing is ever deleted.
 """
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from mailer.errors import ProviderError, ProviderUnavailable
-from mailer.providers.http import HttpClient, TransientFailure
+from mailer.errors import ConfigError, ProviderError
+from mailer.providers.http import HttpClient
 
 State = Literal["draft", "scheduled", "sent"]
+
+MARK = "mailer:"
+DUPLICATE_MARK = "mailer-duplicate:"
+_MARKER = re.compile(r"mailer:([A-Za-z0-9_-]{1,100})#([0-9a-f]{16,64}|pending)")
+_CONTENT_MARKER = re.compile(r"<!-- (mailer(?:-duplicate)?:[^ ]*) -->")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,10 @@ class Draft:
     content_hash: str
     source: Path
 
+    @property
+    def marker(self) -> str:
+        return marker(self.key, self.content_hash)
+
 
 @dataclass(frozen=True)
 class Target:
@@ -55,13 +69,28 @@ class RemoteEmail:
     """An email as the provider has it, reduced to what sync needs."""
 
     id: str
-    key: str | None  # our issue key, when this email is ours
+    key: str | None  # the issue key its marker names; None: not mailer's (or a released copy)
     state: State  # "sent" covers everything past scheduled: sending, sent, errored...
     status: str  # the provider's own word for it
     content_hash: str | None
     publish_at: datetime | None
+    created: datetime | None = None
+    subject: str = ""
     url: str = ""
-    managed: bool = False  # carries mailer's own marker: created by mailer, not only same slug
+    conflict: str = ""  # why its markers disagree: ambiguous, never written to
+    claims: tuple[str, ...] = ()  # the issue keys its disagreeing markers name
+    duplicate_of: str | None = None  # released as a duplicate of this key
+    unmarked: bool = False  # no marker in the places a listing shows (see Provider.reveal)
+
+    @property
+    def live(self) -> bool:
+        """Could still go out: a draft or scheduled."""
+        return self.state in ("draft", "scheduled")
+
+    @property
+    def age(self) -> tuple[datetime, str]:
+        """The order every run agrees on: the oldest live email of a key is the one kept."""
+        return (self.created or datetime.max.replace(tzinfo=UTC), self.id)
 
 
 @dataclass(frozen=True)
@@ -71,6 +100,29 @@ class PushResult:
     action: str  # created, updated, unscheduled, unchanged
     url: str
     state: State
+
+
+def marker(key: str, content_hash: str) -> str:
+    return f"{MARK}{key}#{content_hash}"
+
+
+def read_marker(text: str) -> tuple[str, str | None] | None:
+    """(key, content hash) from a marker; the hash is None while it is pending."""
+    match = _MARKER.fullmatch(text.strip())
+    if match is None:
+        return None
+    return match[1], (None if match[2] == "pending" else match[2])
+
+
+def content_marker(draft: Draft) -> str:
+    """The marker as an HTML comment, for providers whose other place is editable."""
+    return f"\n<!-- {draft.marker} -->\n"
+
+
+def read_content_marker(html: str) -> str | None:
+    """The last mailer comment in an email's HTML, as written (a marker or a duplicate mark)."""
+    found = _CONTENT_MARKER.findall(html[-4096:]) if html else []
+    return found[-1] if found else None
 
 
 def parse_time(value: object) -> datetime | None:
@@ -90,23 +142,70 @@ def same_content(remote: RemoteEmail, draft: Draft) -> bool:
     return len(stored) >= 16 and draft.content_hash.startswith(stored)
 
 
+def same_time(a: datetime | None, b: datetime | None) -> bool:
+    """Two send times that name the same minute (providers keep whole seconds at best)."""
+    return a is not None and b is not None and abs((a - b).total_seconds()) < 60
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who an email is, from the places its marker lives."""
+
+    key: str | None = None
+    content_hash: str | None = None
+    conflict: str = ""
+    claims: tuple[str, ...] = ()
+
+
+def identify(
+    first: tuple[str, str | None] | None,
+    second: tuple[str, str | None] | None,
+    *,
+    where: tuple[str, str],
+) -> Identity:
+    """Key, content hash and conflict from the two places a marker lives.
+
+    One place is enough to know the email (a person edited the other); two that name different
+    issues are a conflict. The hash comes from the first place, which mailer writes last.
+    """
+    if first and second and first[0] != second[0]:
+        return Identity(
+            conflict=f"its {where[0]} names issue {first[0]!r} but its {where[1]} names "
+            f"{second[0]!r}",
+            claims=(first[0], second[0]),
+        )
+    if first:
+        return Identity(first[0], first[1])
+    if second:
+        return Identity(second[0])  # hash unknown: the next write puts everything back
+    return Identity()
+
+
 class Provider(ABC):
-    """A newsletter service. Class attributes say who it is; the base class owns the flow."""
+    """A newsletter service. Class attributes say who it is; sync owns the flow."""
 
     name: ClassVar[str]
     display_name: ClassVar[str]
     api_key_env: ClassVar[tuple[str, ...]]
     base_url_env: ClassVar[str]
     default_base_url: ClassVar[str]
+    # what the API key must be allowed to do, in the provider's own words (README, 403 hints)
+    permissions: ClassVar[str] = ""
     # what this provider cannot take from us: said once per run, never dropped silently
     cannot: ClassVar[tuple[str, ...]] = ()
+    # `extra` in [provider.<name>]: fields passed through as written. Never a field that sends,
+    # schedules or that mailer owns (status, send times, the marker, the content)
+    extra_fields: ClassVar[frozenset[str]] = frozenset()
+    # whether a listing shows every place a marker lives (else `reveal` reads what it hides)
+    listing_shows_markers: ClassVar[bool] = True
 
     def __init__(self, http: HttpClient, options: Mapping[str, Any]) -> None:
         self.http = http
         self.options = options
+        self.extra = self._checked_extra(options.get("extra"))
         self._emails: list[RemoteEmail] | None = None
 
-    # -- what each provider implements --------------------------------------------------------
+    # -- who it is and where --------------------------------------------------------------------
 
     @staticmethod
     @abstractmethod
@@ -122,114 +221,93 @@ class Provider(ABC):
         """The target as the provider can hold it (e.g. a send time on its grid)."""
         return target
 
+    # -- reading ---------------------------------------------------------------------------------
+
     @abstractmethod
     def list_emails(self) -> list[RemoteEmail]:
-        """Every email the account has (all pages), newest state. Raises ProviderError."""
+        """Every email of the account but deleted ones, all pages, in a stable order.
+
+        Raises ProviderError (a malformed answer included)."""
 
     @abstractmethod
-    def create(self, draft: Draft, target: Target) -> RemoteEmail:
-        """Create the email in the target state, with an explicit status (never "send now").
+    def get(self, remote_id: str) -> RemoteEmail:
+        """One email, read fresh and as fully as the provider allows: what verification reads."""
 
-        Raises TransientFailure when the outcome is unknown (the provider may have created it).
-        """
+    def reveal(self, remotes: list[RemoteEmail]) -> list[RemoteEmail]:
+        """The listing, with live emails that show no marker read in full: a person may have
+        renamed one of mailer's. Only where a listing hides a marker's second place."""
+        if self.listing_shows_markers:
+            return remotes
+        return [self.get(r.id) if r.unmarked and r.live else r for r in remotes]
+
+    # -- writing: each leaves what the next run can read and repair ------------------------------
 
     @abstractmethod
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> RemoteEmail:
-        """Replace content and schedule state of a draft or scheduled email."""
+    def create(self, draft: Draft) -> RemoteEmail:
+        """Create the email as a **draft** carrying the marker, its content in place.
+
+        Raises OutcomeUnknown when the answer was lost (it may exist now)."""
 
     @abstractmethod
-    def unschedule(self, remote: RemoteEmail) -> RemoteEmail:
-        """Turn a scheduled email back into a draft."""
+    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+        """Give a draft or scheduled email this content, marker and state. The content hash is
+        recorded last, so a failure half-way reads as out of date."""
+
+    @abstractmethod
+    def unschedule(self, remote: RemoteEmail) -> None:
+        """Turn a scheduled email back into a draft; nothing else changes."""
+
+    @abstractmethod
+    def release(self, remote: RemoteEmail, key: str) -> None:
+        """A second live email for `key`: back to a draft, marked ``mailer-duplicate:<key>``."""
 
     @abstractmethod
     def send_test(self, remote: RemoteEmail, recipients: list[str]) -> None:
         """Send the email to these addresses only (never to the list)."""
 
-    # -- the flow, written once ---------------------------------------------------------------
+    # -- shared helpers --------------------------------------------------------------------------
 
     def emails(self, *, refresh: bool = False) -> list[RemoteEmail]:
+        """The listing, read once per run unless asked again."""
         if self._emails is None or refresh:
             self._emails = self.list_emails()
         return self._emails
 
-    def find(self, key: str, *, refresh: bool = False) -> RemoteEmail | None:
-        """The provider's email for an issue key, if there is one."""
-        matches = [e for e in self.emails(refresh=refresh) if e.key == key]
-        # more than one means someone copied it by hand: prefer what is furthest along
-        order = {"sent": 0, "scheduled": 1, "draft": 2}
-        return min(matches, key=lambda e: order[e.state]) if matches else None
-
-    def push(
-        self,
-        draft: Draft,
-        target: Target,
-        remote: RemoteEmail | None = None,
-        *,
-        looked: bool = False,
-    ) -> PushResult:
-        """Make the provider hold `draft` in `target` state; idempotent.
-
-        `remote` is the email already found for this key (`looked=True` says a lookup found
-        none); without either, push looks it up first.
-        """
-        target = self.normalize(target)
-        if remote is None and not looked:
-            remote = self.find(draft.key)
-        if remote is None:
-            return self._result(self._create_once(draft, target), "created")
-        if remote.state == "sent":
-            raise ProviderError(
-                self.display_name,
-                f"already sent {draft.key!r}",
-                detail=f"status {remote.status}; mailer never changes a sent email",
-            )
-        if self.in_target(remote, draft, target):
-            return self._result(remote, "unchanged")
-        return self._result(self._remember(self.update(remote, draft, target)), "updated")
-
-    def pull_back(self, remote: RemoteEmail) -> PushResult:
-        """Unschedule: a scheduled email goes back to being a draft."""
-        if remote.state != "scheduled":
-            return self._result(remote, "unchanged")
-        return self._result(self._remember(self.unschedule(remote)), "unscheduled")
-
-    @staticmethod
-    def in_target(remote: RemoteEmail, draft: Draft, target: Target) -> bool:
-        if not same_content(remote, draft) or remote.state != target.state:
-            return False
-        if target.state == "scheduled" and target.at is not None:
-            return (
-                remote.publish_at is not None
-                and abs((remote.publish_at - target.at).total_seconds()) < 60
-            )
-        return True
-
-    def _create_once(self, draft: Draft, target: Target) -> RemoteEmail:
-        """Create, and if the answer is lost, look again before creating once more."""
-        last = ""
-        for _ in range(3):
-            try:
-                created = self.create(draft, target)
-            except TransientFailure as exc:
-                last = exc.reason
-                self.http.sleep(1.0)
-                found = self.find(draft.key, refresh=True)
-                if found is not None:
-                    return found  # it was created; the answer just never arrived
-                continue
-            return self._remember(created)
-        raise ProviderUnavailable(
-            self.display_name,
-            f"could not create {draft.key!r}",
-            detail=last,
-            hint="nothing was created; run again later",
-        )
-
-    def _remember(self, remote: RemoteEmail) -> RemoteEmail:
-        """Keep the listing read at the start of a run true to what this run changed."""
+    def remember(self, email: RemoteEmail) -> None:
+        """Keep the listing read at the start of a run true to what this run read back since."""
         if self._emails is not None:
-            self._emails = [e for e in self._emails if e.id != remote.id] + [remote]
-        return remote
+            self._emails = [e for e in self._emails if e.id != email.id] + [email]
 
-    def _result(self, remote: RemoteEmail, action: str) -> PushResult:
-        return PushResult(self.name, remote.id, action, remote.url, remote.state)
+    def find(self, key: str, *, refresh: bool = False) -> RemoteEmail | None:
+        """The provider's email for an issue key: the sent one, else the oldest live one."""
+        matches = [e for e in self.emails(refresh=refresh) if e.key == key]
+        sent = [e for e in matches if e.state == "sent"]
+        if sent:
+            return sent[0]
+        live = [e for e in matches if e.live]
+        return min(live, key=lambda e: e.age) if live else None
+
+    def malformed(self, what: str) -> ProviderError:
+        return self.http.malformed(None, what)
+
+    def _checked_extra(self, extra: object) -> dict[str, Any]:
+        if extra is None:
+            return {}
+        if not isinstance(extra, dict):
+            raise ConfigError(f"provider.{self.name}.extra must be a table of fields")
+        refused = sorted(set(extra) - self.extra_fields)
+        if refused:
+            allowed = ", ".join(sorted(self.extra_fields)) or "none"
+            raise ConfigError(
+                f"provider.{self.name}.extra may not set {', '.join(refused)}: mailer sets "
+                f"status, send times and content itself, and never sends at once "
+                f"(fields {self.display_name} takes from extra: {allowed})"
+            )
+        return dict(extra)
+
+    def _stamp(self, item: Mapping[str, Any], what: str) -> str:
+        """An object's id, as text; a reply without one is malformed."""
+        value = item.get("id")
+        if value is None or isinstance(value, bool | dict | list) or str(value) == "":
+            raise self.malformed(f"{what} without an id")
+        return str(value)

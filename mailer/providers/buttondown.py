@@ -1,12 +1,17 @@
-"""Buttondown (https://docs.buttondown.com): translation and endpoints only; the flow is in base.
+"""Buttondown (https://docs.buttondown.com): translation and endpoints only; the flow is sync's.
 
 Quirks this module exists for, from Buttondown's API reference and OpenAPI spec:
 - Creating an email without a status *sends it at once* (default ``about_to_send``): every
-  create here says ``draft`` or ``scheduled``.
-- Unknown fields are rejected (422), slugs must be unused, ``publish_date: "none"`` clears a
-  schedule, ``X-Idempotency-Key`` makes a retried create return the original.
-- There is no metadata filter on ``GET /emails``: all emails are listed (without bodies) and
-  matched on ``metadata.mailer_key``.
+  create here says ``draft``; scheduling is a later ``PATCH`` with ``status: scheduled`` and
+  ``publish_date`` (docs ``scheduling-emails-via-the-api``), which needs a key with the
+  *sending* permission as well as email access (docs ``api-permissions``).
+- Unknown fields are rejected (422), slugs must be unused (``slug_invalid``: a second create
+  for the same issue fails rather than duplicating), ``publish_date: "none"`` clears a schedule,
+  ``X-Idempotency-Key`` makes a retried create return the original.
+- ``metadata`` is private to the API: it holds the marker. There is no metadata filter on
+  ``GET /emails``, so every email is listed (without bodies, oldest first so pages stay stable
+  while others are created) and matched on ``metadata.mailer_key``. An email made in the web
+  app with the same slug is not mailer's and is never taken over.
 - The body is wrapped in the newsletter's template unless ``template = "naked"``, which then
   needs ``{{ unsubscribe_url }}`` in the body (our footer has it). The editor-mode comment stops
   Buttondown from re-reading our HTML as Markdown.
@@ -14,16 +19,24 @@ Quirks this module exists for, from Buttondown's API reference and OpenAPI spec:
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from mailer.errors import UnsupportedFeature
-from mailer.providers.base import Draft, Provider, RemoteEmail, State, Target, parse_time
+from mailer.providers.base import (
+    Draft,
+    Provider,
+    RemoteEmail,
+    State,
+    Target,
+    parse_time,
+)
 
 API_VERSION = "2026-04-01"
 EDITOR_MODE = "<!-- buttondown-editor-mode: fancy -->\n"
 TEMPLATES = ("naked", "classic", "modern", "plaintext", "custom")
-_OPEN = {"draft": "draft", "scheduled": "scheduled"}
+# statuses of an email that can still be changed; everything else is on its way or done
+_OPEN: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
 
 
 class ButtondownProvider(Provider):
@@ -32,8 +45,26 @@ class ButtondownProvider(Provider):
     api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_BUTTONDOWN_API_KEY", "BUTTONDOWN_API_KEY")
     base_url_env: ClassVar[str] = "MAILER_BUTTONDOWN_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.buttondown.com/v1"
+    permissions: ClassVar[str] = (
+        "email access and sending access (scheduling an email needs the sending permission)"
+    )
     cannot: ClassVar[tuple[str, ...]] = (
         "take our plain-text part (Buttondown writes its own from the HTML)",
+    )
+    # EmailInput fields that neither send, schedule, nor belong to mailer (spec: EmailInput)
+    extra_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "canonical_url",
+            "image",
+            "archival_mode",
+            "commenting_mode",
+            "email_type",
+            "filters",
+            "featured",
+            "secondary_id",
+            "related_email_ids",
+            "attachments",
+        }
     )
 
     @staticmethod
@@ -54,36 +85,58 @@ class ButtondownProvider(Provider):
     def list_emails(self) -> list[RemoteEmail]:
         emails: list[RemoteEmail] = []
         path: str | None = "/emails"
-        params: dict[str, Any] | None = {"excluded_fields": "body", "ordering": "-creation_date"}
+        params: dict[str, Any] | None = {
+            "excluded_fields": "body",
+            "ordering": "creation_date",
+            "-status": "deleted",
+        }
         while path:
-            page = self.http.request("GET", path, params=params).json()
-            emails.extend(self._remote(item) for item in page.get("results", []))
-            path, params = page.get("next"), None  # `next` carries the query already
-        return emails
+            page = self.http.json_object("GET", path, params=params)
+            results = page.get("results")
+            if not isinstance(results, list):
+                raise self.malformed("a page of emails without results")
+            emails.extend(self._remote(item) for item in results)
+            following = page.get("next")
+            path, params = (following if isinstance(following, str) else None), None
+        return [e for e in emails if e.status != "deleted"]
 
-    def create(self, draft: Draft, target: Target) -> RemoteEmail:
-        payload = self._payload(draft, target)
+    def get(self, remote_id: str) -> RemoteEmail:
+        return self._remote(self.http.json_object("GET", f"/emails/{remote_id}"))
+
+    def create(self, draft: Draft) -> RemoteEmail:
+        payload = self._payload(draft, Target("draft"))
         payload["slug"] = draft.key
-        response = self.http.request(
+        day = datetime.now(UTC).strftime("%Y%m%d")
+        item = self.http.json_object(
             "POST",
             "/emails",
             json=payload,
-            headers={"X-Idempotency-Key": f"mailer-{draft.key}-{draft.content_hash[:24]}"},
+            # a run at the same time with the same content gets the same email back
+            headers={"X-Idempotency-Key": f"mailer-{draft.key}-{draft.content_hash[:24]}-{day}"},
         )
-        return self._remote(response.json())
+        return self._remote(item)
 
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> RemoteEmail:
+    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
         payload = self._payload(draft, target)
         if target.state == "draft":
             payload["publish_date"] = "none"
-        response = self.http.request("PATCH", f"/emails/{remote.id}", json=payload)
-        return self._remote(response.json())
+        self.http.json_object("PATCH", f"/emails/{remote.id}", json=payload)
 
-    def unschedule(self, remote: RemoteEmail) -> RemoteEmail:
-        response = self.http.request(
+    def unschedule(self, remote: RemoteEmail) -> None:
+        self.http.json_object(
             "PATCH", f"/emails/{remote.id}", json={"status": "draft", "publish_date": "none"}
         )
-        return self._remote(response.json())
+
+    def release(self, remote: RemoteEmail, key: str) -> None:
+        self.http.json_object(
+            "PATCH",
+            f"/emails/{remote.id}",
+            json={
+                "status": "draft",
+                "publish_date": "none",
+                "metadata": {"mailer_duplicate_of": key},
+            },
+        )
 
     def send_test(self, remote: RemoteEmail, recipients: list[str]) -> None:
         self.http.request(
@@ -93,40 +146,45 @@ class ButtondownProvider(Provider):
     def _payload(self, draft: Draft, target: Target) -> dict[str, Any]:
         template = self.template
         body = draft.html if template == "naked" else draft.body_html
-        payload: dict[str, Any] = {
-            "subject": draft.subject,
-            "description": draft.preheader,
-            "body": EDITOR_MODE + body,
-            "status": target.state,
-            "template": template,
-            "metadata": {
-                "mailer_key": draft.key,
-                "mailer_hash": draft.content_hash,
-                "mailer_source": draft.source.name,
-            },
-        }
+        payload: dict[str, Any] = {**self.extra}
+        payload.update(
+            {
+                "subject": draft.subject,
+                "description": draft.preheader,
+                "body": EDITOR_MODE + body,
+                "status": target.state,
+                "template": template,
+                "metadata": {
+                    "mailer_key": draft.key,
+                    "mailer_hash": draft.content_hash,
+                    "mailer_source": draft.source.name,
+                },
+            }
+        )
         if target.state == "scheduled":
             assert target.at is not None
             payload["publish_date"] = target.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        extra = self.options.get("extra")
-        if isinstance(extra, dict):  # the escape hatch: merged last, as the editor wrote it
-            payload.update(extra)
         return payload
 
     def _remote(self, item: dict[str, Any]) -> RemoteEmail:
-        metadata = item.get("metadata") or {}
+        if not isinstance(item, dict):
+            raise self.malformed("an email that is not an object")
+        metadata = item.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        key = metadata.get("mailer_key")
+        key = key if isinstance(key, str) and key else None
+        content_hash = metadata.get("mailer_hash")
+        duplicate = metadata.get("mailer_duplicate_of")
         status = str(item.get("status", ""))
-        state: State = "sent"
-        if status in _OPEN:
-            state = "scheduled" if status == "scheduled" else "draft"
-        publish = item.get("publish_date")
         return RemoteEmail(
-            id=str(item["id"]),
-            key=metadata.get("mailer_key") or item.get("slug") or None,
-            state=state,
+            id=self._stamp(item, "an email"),
+            key=key,
+            state=_OPEN.get(status, "sent"),
             status=status,
-            content_hash=metadata.get("mailer_hash"),
-            publish_at=parse_time(publish),
+            content_hash=content_hash if isinstance(content_hash, str) else None,
+            publish_at=parse_time(item.get("publish_date")),
+            created=parse_time(item.get("creation_date")),
+            subject=str(item.get("subject") or ""),
             url=str(item.get("absolute_url") or ""),
-            managed=bool(metadata.get("mailer_key")),
+            duplicate_of=duplicate if isinstance(duplicate, str) else None,
         )

@@ -1,10 +1,15 @@
 """The HTTP client every provider shares: base URL, timeouts, user agent, auth, retries,
 error mapping and redaction. Providers describe endpoints; this module talks to them.
 
-Retries: 429 waits for ``Retry-After`` (capped), 5xx, timeouts and dropped connections back off
-and try again — for GET, PATCH, PUT and DELETE only. A POST that creates something is never
-retried here: its response may have been lost after the provider committed it, so the caller
-looks again before trying once more (see ``Provider.push``).
+Retries: 429 waits for ``Retry-After`` (capped; an unreadable value means backing off), 5xx,
+timeouts and dropped connections back off and try again — for GET, PATCH, PUT and DELETE only.
+A POST that creates something is never retried here: its response may have been lost after the
+provider committed it, so it raises ``OutcomeUnknown`` and sync looks again before trying once
+more.
+
+Answers are data from outside: ``json_object`` turns a body that is not JSON, or not the JSON
+object the caller expects (a proxy's HTML page, a truncated body, a list), into a
+``ProviderError`` naming the provider and the HTTP status, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 import requests
 
 from mailer import __version__
-from mailer.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from mailer.errors import OutcomeUnknown, ProviderAuthError, ProviderError, ProviderUnavailable
 
 USER_AGENT = f"mailer/{__version__} (+https://github.com/mailer-newsletter)"
 SECRET_HEADERS = {"authorization", "x-kit-api-key", "x-api-key", "cookie"}
@@ -28,14 +33,6 @@ IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers safe to print: secrets replaced, whatever their case."""
     return {k: ("[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
-
-
-class TransientFailure(Exception):
-    """A request whose outcome is unknown (lost response, timeout, 5xx): look before retrying."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class HttpClient:
@@ -99,7 +96,7 @@ class HttpClient:
                 last = _describe(exc)
                 self.log.append(f"{method} {path} -> {last}")
                 if not retry:
-                    raise TransientFailure(last) from None
+                    raise self._unknown(method, path, last) from None
                 self._pause(attempt)
                 continue
             self.log.append(f"{method} {path} -> {response.status_code}")
@@ -121,7 +118,7 @@ class HttpClient:
             if response.status_code in RETRYABLE_STATUS:
                 last = f"HTTP {response.status_code}"
                 if not retry:
-                    raise TransientFailure(last)
+                    raise self._unknown(method, path, last)
                 self._pause(attempt)
                 continue
             if response.status_code >= 400:
@@ -133,6 +130,43 @@ class HttpClient:
             detail=last,
             hint=f"tried {self.attempts} times; run again later",
         )
+
+    def json_object(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        safe_to_repeat: bool = False,
+        inside: str | None = None,
+    ) -> dict[str, Any]:
+        """The answer's JSON object (or the object under its key `inside`, such as "data")."""
+        response = self.request(
+            method, path, json=json, params=params, headers=headers, safe_to_repeat=safe_to_repeat
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            raise self.malformed(response, "an answer that is not JSON") from None
+        if inside is not None:
+            body = body.get(inside) if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise self.malformed(response, "JSON that is not the object mailer expects")
+        return body
+
+    def malformed(self, response: requests.Response | None, what: str) -> ProviderError:
+        """An answer mailer cannot read: named, with the status, never shown raw."""
+        return ProviderError(
+            self.provider,
+            f"sent {what}",
+            status=response.status_code if response is not None else None,
+            hint="nothing was assumed from it; run again later, or check the base URL",
+        )
+
+    def _unknown(self, method: str, path: str, reason: str) -> OutcomeUnknown:
+        return OutcomeUnknown(self.provider, f"gave no answer to {method} {path}", detail=reason)
 
     def _pause(self, attempt: int) -> None:
         if attempt < self.attempts:  # no point waiting after the last try
@@ -176,8 +210,14 @@ def _retry_after(response: requests.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+    except (TypeError, ValueError, IndexError):
+        return None  # "soon" and other inventions: back off instead
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _parse_error(response: requests.Response) -> tuple[str | None, str]:

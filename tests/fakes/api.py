@@ -1,6 +1,13 @@
 """What every fake provider shares: queued faults and the bookkeeping the property tests read.
 
-Subclasses implement ``handle(request)`` like the real API, and ``by_key`` / ``deliver_due``.
+Subclasses implement ``handle(request)`` like the real API, and the vocabulary the shared tests
+use: ``by_key`` (the emails whose first marker names a key), ``live`` (drafts and scheduled),
+``scheduled_ids``, ``deliver_due`` (the provider's scheduler sends what is due),
+``edit_in_web_app`` (a person edits the field the marker's first place lives in).
+
+Faults a real server can have: a queued reply (any status, any body: a 503, an HTML page, a
+truncated JSON body), a connection dropped before or after the request took effect, a slow
+answer, and ``ignore_unschedule`` (the server says yes to unscheduling and keeps the schedule).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class FakeApi:
     sent_to_list: list[str] = field(default_factory=list)  # sent to every subscriber
     test_sends: list[tuple[str, list[str]]] = field(default_factory=list)
     refused_edits_of_sent: list[str] = field(default_factory=list)
+    ignore_unschedule: bool = False
     url: str = ""
     server: Any = None
 
@@ -77,6 +85,15 @@ class FakeApi:
         raise NotImplementedError
 
     def by_key(self, key: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def live(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def scheduled_ids(self) -> list[str]:
+        raise NotImplementedError
+
+    def edit_in_web_app(self, item_id: str) -> None:
         raise NotImplementedError
 
     def deliver_due(self, now: datetime) -> None:

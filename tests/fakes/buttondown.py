@@ -83,6 +83,16 @@ class FakeButtondown(FakeApi):
             e for e in self.emails.values() if (e.get("metadata") or {}).get("mailer_key") == key
         ]
 
+    def live(self) -> list[dict[str, Any]]:
+        return [e for e in self.emails.values() if e["status"] in OPEN]
+
+    def scheduled_ids(self) -> list[str]:
+        return [e["id"] for e in self.emails.values() if e["status"] == "scheduled"]
+
+    def edit_in_web_app(self, item_id: str) -> None:
+        """A person edits the subject in the web app (metadata is the API's alone)."""
+        self.emails[item_id]["subject"] = "Edited by hand"
+
     def add(self, **fields: Any) -> dict[str, Any]:
         """An email made some other way (by hand in the web app, say)."""
         email = self._new({"subject": "x", "body": "", "status": "draft", **fields})
@@ -151,6 +161,12 @@ class FakeButtondown(FakeApi):
         problem = self._check(body, email)
         if problem:
             return problem
+        if (
+            self.ignore_unschedule
+            and email["status"] == "scheduled"
+            and body.get("status") == "draft"
+        ):
+            body = {k: v for k, v in body.items() if k not in ("status", "publish_date")}
         for name, value in body.items():
             email[name] = None if (name == "publish_date" and value == "none") else value
         email["modification_date"] = _now()
@@ -162,7 +178,14 @@ class FakeButtondown(FakeApi):
     def list(self, request: Request) -> Reply:
         page = int(request.query.get("page", ["1"])[0])
         statuses = request.query.get("status")
-        items = [e for e in self.emails.values() if not statuses or e["status"] in statuses]
+        excluded = request.query.get("-status", [])
+        items = [
+            e
+            for e in self.emails.values()
+            if (not statuses or e["status"] in statuses) and e["status"] not in excluded
+        ]
+        ordering = request.query.get("ordering", ["creation_date"])[0]
+        items.sort(key=lambda e: e["creation_date"], reverse=ordering.startswith("-"))
         chunk = items[(page - 1) * self.page_size : page * self.page_size]
         if "body" in request.query.get("excluded_fields", []):
             chunk = [{k: v for k, v in e.items() if k != "body"} for e in chunk]

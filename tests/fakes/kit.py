@@ -1,8 +1,16 @@
 """A stateful fake of Kit's v4 broadcasts API, as its reference describes it.
 
-``X-Kit-Api-Key``; ``{"errors": [...]}``; ``send_at: null`` is a draft, a future time
-schedules, and Kit sends at that time (a sent broadcast keeps its past ``send_at``); cursor
-pagination; 429 as plain text without Retry-After (inject it with ``rate_limit_next``).
+Pages (developers.kit.com/api-reference/…): ``authentication`` (``X-Kit-Api-Key``),
+``response-codes`` and ``upgrading-to-v4`` (errors are ``{"errors": [...]}``), ``rate-limits``
+(429 with a plain-text "Retry later" and no Retry-After: ``rate_limit_next``), ``pagination``
+(cursors), ``broadcasts/create-a-broadcast`` ("To save a draft, set the send_at field to null";
+a ``send_at`` schedules), ``broadcasts/update-a-broadcast`` ("To save a draft, set public to
+false. To schedule the broadcast for sending, set public to true and provide send_at"; the
+update schema takes no ``send_at: null``), ``broadcasts/get-a-broadcast`` and
+``broadcasts/list-broadcasts`` (``status``: draft, scheduled, sending, completed, aborted).
+
+With ``ignore_unschedule``, ``public: false`` is answered 200 and the schedule kept: a server
+that does not do what its docs say, which a client must notice by reading back.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import base64
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fakes.api import FakeApi, parse_time
@@ -56,13 +64,20 @@ class FakeKit(FakeApi):
             if str(b.get("description") or "").startswith(f"mailer:{key}#")
         ]
 
+    def live(self) -> list[dict[str, Any]]:
+        return [b for b in self.broadcasts.values() if b["status"] in ("draft", "scheduled")]
+
+    def scheduled_ids(self) -> list[str]:
+        return [str(b["id"]) for b in self.broadcasts.values() if b["status"] == "scheduled"]
+
+    def edit_in_web_app(self, item_id: str) -> None:
+        """A person rewrites the internal note (the marker's first place)."""
+        self.broadcasts[int(item_id)]["description"] = "Edited by hand"
+
     def deliver_due(self, now: datetime) -> None:
         for b in self.broadcasts.values():
-            if not b.get("sent") and b["send_at"] and parse_time(b["send_at"]) <= now:
-                b["sent"] = True  # Kit sent it: its send_at is now in the past
-                b["send_at"] = (datetime.now(UTC) - timedelta(seconds=1)).strftime(
-                    "%Y-%m-%dT%H:%M:%SZ"
-                )
+            if b["status"] == "scheduled" and parse_time(b["send_at"]) <= now:
+                b["status"] = "completed"
                 self.sent_to_list.append(str(b["id"]))
 
     def handle(self, request: Request) -> Reply:
@@ -70,14 +85,14 @@ class FakeKit(FakeApi):
             return _errors(401, "The access token is invalid")
         path, body = request.path, request.json
         if path == "/v4/broadcasts" and request.method == "POST":
-            problem = self._validate(body)
+            problem = self._validate(body, creating=True)
             if problem:
                 return problem
             bid = next(self._ids)
-            self.broadcasts[bid] = {
+            broadcast = {
                 "id": bid,
                 "publication_id": 1000 + bid,
-                "created_at": _now(),
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "subject": "",
                 "content": "",
                 "preview_text": "",
@@ -90,7 +105,9 @@ class FakeKit(FakeApi):
                 "email_template": None,
                 **body,
             }
-            return Reply(201, {"broadcast": self.broadcasts[bid]})
+            broadcast["status"] = "scheduled" if broadcast["send_at"] else "draft"
+            self.broadcasts[bid] = broadcast
+            return Reply(201, {"broadcast": broadcast})
         if path == "/v4/broadcasts" and request.method == "GET":
             per_page = min(int(request.query.get("per_page", ["500"])[0]), self.page_size)
             after = request.query.get("after", [None])[0]
@@ -119,27 +136,34 @@ class FakeKit(FakeApi):
         if request.method == "GET":
             return Reply(200, {"broadcast": b})
         if request.method == "PUT":
-            if b.get("sent"):
+            if b["status"] not in ("draft", "scheduled"):
                 self.refused_edits_of_sent.append(str(b["id"]))
                 return _errors(422, "A sent broadcast cannot be changed")
-            problem = self._validate(body)
+            problem = self._validate(body, creating=False)
             if problem:
                 return problem
+            was = b["status"]
             b.update(body)
+            if body.get("public") is False:
+                b["status"] = was if self.ignore_unschedule else "draft"
+            elif b.get("public") and b.get("send_at"):
+                b["status"] = "scheduled"
             return Reply(200, {"broadcast": b})
         return _errors(405, "Method Not Allowed")
 
-    def _validate(self, body: Any) -> Reply | None:
+    def _validate(self, body: Any, *, creating: bool) -> Reply | None:
         if not isinstance(body, dict):
             return _errors(422, "Body must be a JSON object")
         unknown = set(body) - FIELDS
         if unknown:
             return _errors(422, f"Unknown parameters: {', '.join(sorted(unknown))}")
+        if "send_at" in body and body["send_at"] is None and not creating:
+            return _errors(422, "Send at is invalid")  # the update schema: a string, not null
         send_at = body.get("send_at")
-        if send_at is not None and parse_time(send_at) <= datetime.now(UTC):
+        if send_at is not None and (parse_time(send_at) or datetime.min.replace(tzinfo=UTC)) <= (
+            datetime.now(UTC)
+        ):
             return _errors(422, "Send at must be in the future")
+        if "public" in body and not isinstance(body["public"], bool):
+            return _errors(422, "Public must be true or false")
         return None
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

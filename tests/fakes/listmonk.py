@@ -1,9 +1,12 @@
-"""A stateful fake of listmonk's campaign API, as its code behaves (see PROVIDERS.md).
+"""A stateful fake of listmonk's campaign API, as its docs and code behave (see PROVIDERS.md).
 
+Docs ``docs/docs/content/apis/campaigns.md``; code ``cmd/campaigns.go``,
+``internal/core/campaigns.go``, ``models/campaigns.go``, ``queries/campaigns.sql`` (v6.2):
 ``Authorization: token user:token``; ``{"data": …}`` envelopes and ``{"message": …}`` errors;
 ``lists`` required on create and update; bodies compiled as Go templates (a stray ``{{`` is a
 400); scheduling needs a future ``send_at``; edits only while draft, scheduled or paused;
-test sends only to existing subscribers; filtering by ``tag``.
+test sends only to existing subscribers; filtering by ``tag``; ``order_by`` ``created_at``;
+``attribs`` (v6) and ``tags`` kept as sent and editable in the web app.
 """
 
 from __future__ import annotations
@@ -92,6 +95,16 @@ class FakeListmonk(FakeApi):
     def by_key(self, key: str) -> list[dict[str, Any]]:
         return [c for c in self.campaigns.values() if f"mailer:{key}" in c["tags"]]
 
+    def live(self) -> list[dict[str, Any]]:
+        return [c for c in self.campaigns.values() if c["status"] in ("draft", "scheduled")]
+
+    def scheduled_ids(self) -> list[str]:
+        return [str(c["id"]) for c in self.campaigns.values() if c["status"] == "scheduled"]
+
+    def edit_in_web_app(self, item_id: str) -> None:
+        """A person clears the tags (one of the marker's two places)."""
+        self.campaigns[int(item_id)]["tags"] = ["hand-edited"]
+
     def deliver_due(self, now: datetime) -> None:
         for c in self.campaigns.values():
             if c["status"] == "scheduled" and parse_time(c["send_at"]) <= now:
@@ -126,6 +139,10 @@ class FakeListmonk(FakeApi):
         if path == "/api/campaigns" and request.method == "GET":
             tags = request.query.get("tag", [])
             items = [c for c in self.campaigns.values() if all(t in c["tags"] for t in tags)]
+            if request.query.get("order_by") == ["created_at"]:
+                items.sort(key=lambda c: c["created_at"])
+                if request.query.get("order", ["ASC"]) == ["DESC"]:
+                    items.reverse()
             per_page = min(int(request.query.get("per_page", ["20"])[0]), self.page_size)
             page = int(request.query.get("page", ["1"])[0])
             chunk = items[(page - 1) * per_page : page * per_page]
@@ -177,7 +194,8 @@ class FakeListmonk(FakeApi):
                 self.sent_to_list.append(str(c["id"]))
             else:
                 return _error(400, f"invalid status {status}")
-            c["status"] = status if status != "running" else "finished"
+            if not (status == "draft" and self.ignore_unschedule):
+                c["status"] = status if status != "running" else "finished"
             return Reply(200, {"data": c})
         if not tail and request.method == "PUT":
             problem = self._validate(body, c)

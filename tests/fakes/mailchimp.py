@@ -1,8 +1,13 @@
 """A stateful fake of Mailchimp's Marketing API v3 campaigns, as its reference describes it.
 
-Basic auth with the key as password; RFC 9457 problem+json errors; campaigns start as ``save``
-(draft); content is set apart; schedule times must be on a quarter hour and in the future;
-scheduled and sent campaigns refuse edits; offset paging capped at ``page_size``.
+Pages (mailchimp.com/developer/marketing/…): ``docs/fundamentals`` and ``api-concepts/errors``
+(Basic auth with the key as password; RFC 9457 problem+json errors), ``api/campaigns``
+(campaigns start as ``save``; statuses ``save``, ``paused``, ``schedule``, ``sending``,
+``sent``, ``canceled``, ``canceling``, ``archived``; ``send_time`` is "the date and time a
+campaign was sent"; ``sort_field``/``sort_dir``; offset paging, here capped at ``page_size``),
+``api/campaigns/campaign-content`` (content set and read apart), ``schedule-campaign``
+(quarter hours, in the future), ``unschedule-campaign`` (before sending only). Scheduled and
+sent campaigns refuse edits.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Reply:
 class FakeMailchimp(FakeApi):
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent_now: list[str] = field(default_factory=list)  # actions/send: must never happen
+    unscheduled_status: str = "save"  # what an unscheduled campaign becomes
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     list_call: tuple[str, str] = ("GET", "/3.0/campaigns")
     create_call: tuple[str, str] = ("POST", "/3.0/campaigns")
@@ -64,10 +70,20 @@ class FakeMailchimp(FakeApi):
             if c["settings"].get("title", "").startswith(f"mailer:{key}#")
         ]
 
+    def live(self) -> list[dict[str, Any]]:
+        return [c for c in self.campaigns.values() if c["status"] in ("save", "paused", "schedule")]
+
+    def scheduled_ids(self) -> list[str]:
+        return [c["id"] for c in self.campaigns.values() if c["status"] == "schedule"]
+
+    def edit_in_web_app(self, item_id: str) -> None:
+        """A person renames the campaign (the marker's first place)."""
+        self.campaigns[item_id]["settings"]["title"] = "Renamed by hand"
+
     def deliver_due(self, now: datetime) -> None:
         for c in self.campaigns.values():
-            if c["status"] == "schedule" and parse_time(c["send_time"]) <= now:
-                c["status"] = "sent"
+            if c["status"] == "schedule" and parse_time(c["_schedule"]) <= now:
+                c["status"], c["send_time"] = "sent", c["_schedule"]
                 self.sent_to_list.append(c["id"])
 
     def handle(self, request: Request) -> Reply:
@@ -92,7 +108,9 @@ class FakeMailchimp(FakeApi):
             return _problem(404, "Resource Not Found", "The requested resource could not be found.")
         c, tail = self.campaigns[match[1]], match[2] or ""
         if request.method == "GET" and not tail:
-            return Reply(200, c)
+            return Reply(200, _public(c))
+        if request.method == "GET" and tail == "/content":
+            return Reply(200, {"html": c["content"].get("html", ""), **c["content"]})
         if tail == "/actions/test" and request.method == "POST":
             if (
                 not body
@@ -113,7 +131,8 @@ class FakeMailchimp(FakeApi):
         if tail == "/actions/unschedule" and request.method == "POST":
             if c["status"] != "schedule":
                 return _problem(400, "Bad Request", "This campaign is not scheduled.")
-            c["status"], c["send_time"] = "save", ""
+            if not self.ignore_unschedule:
+                c["status"], c["_schedule"] = self.unscheduled_status, ""
             return Reply(204)
         if tail == "/actions/schedule" and request.method == "POST":
             when = parse_time((body or {}).get("schedule_time", ""))
@@ -127,7 +146,7 @@ class FakeMailchimp(FakeApi):
                 return _problem(400, "Invalid Resource", "Schedule time must be in the future.")
             if not c["content"].get("html"):
                 return _problem(400, "Invalid Resource", "The campaign has no content.")
-            c["status"], c["send_time"] = "schedule", when.isoformat()
+            c["status"], c["_schedule"] = "schedule", when.isoformat()
             return Reply(204)
         if c["status"] == "schedule":
             return _problem(400, "Bad Request", "Unschedule the campaign before editing it.")
@@ -152,7 +171,7 @@ class FakeMailchimp(FakeApi):
             if unknown:
                 return _problem(400, "Invalid Resource", f"Unknown settings: {sorted(unknown)}")
             c["settings"].update((body or {}).get("settings", {}))
-            return Reply(200, c)
+            return Reply(200, _public(c))
         return _problem(405, "Method Not Allowed", "The requested method is not allowed.")
 
     def create(self, body: Any) -> Reply:
@@ -169,16 +188,27 @@ class FakeMailchimp(FakeApi):
             "type": "regular",
             "status": "save",
             "send_time": "",
-            "create_time": datetime.now(UTC).isoformat(),
+            "_schedule": "",
+            "create_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
             "archive_url": f"https://mailchi.mp/example/{cid}",
             "recipients": body["recipients"],
             "settings": dict(body.get("settings", {})),
             "content": {},
         }
-        return Reply(200, self.campaigns[cid])
+        return Reply(200, _public(self.campaigns[cid]))
 
     def list(self, request: Request) -> Reply:
         count = min(int(request.query.get("count", ["10"])[0]), self.page_size)
         offset = int(request.query.get("offset", ["0"])[0])
-        items = list(self.campaigns.values())
-        return Reply(200, {"campaigns": items[offset : offset + count], "total_items": len(items)})
+        items = list(self.campaigns.values())  # in creation order
+        if request.query.get("sort_field") == ["create_time"]:
+            items.sort(key=lambda c: c["create_time"])  # stable: ties keep creation order
+            if request.query.get("sort_dir") == ["DESC"]:
+                items.reverse()
+        page = [_public(c) for c in items[offset : offset + count]]
+        return Reply(200, {"campaigns": page, "total_items": len(items)})
+
+
+def _public(campaign: dict[str, Any]) -> dict[str, Any]:
+    """A campaign as the API shows it (the fake's own bookkeeping left out)."""
+    return {k: v for k, v in campaign.items() if not k.startswith("_") and k != "content"}

@@ -7,23 +7,29 @@ from pathlib import Path
 
 from mailer.config import Settings
 from mailer.lint import Finding
-from mailer.sync import WRITES, SyncReport, describe_time
+from mailer.sync.plan import WRITES
+from mailer.sync.run import SyncReport, describe_time
 
 
 def format_report(report: SyncReport, settings: Settings, provider: str, dry_run: bool) -> str:
     """The plan, then what happened, for people (and the GitHub job summary)."""
-    lines = [
-        f"Plan for {provider} ({len(report.steps)} issues"
-        f"{', dry run: nothing is changed' if dry_run else ''}):"
-    ]
+    if report.error is not None:
+        lines = [f"Could not read {provider}'s emails, so nothing was planned or changed:"]
+        lines.append(f"  {report.error}")
+    else:
+        lines = [
+            f"Plan for {provider} ({len(report.steps)} steps"
+            f"{', dry run: nothing is changed' if dry_run else ''}):"
+        ]
     width = max([len(s.key) for s in report.steps] + [10])
     for step in report.steps:
         when = step.target.at if step.target and step.target.at else step.send_at
         remote = step.remote.id if step.remote else "-"
         target = f" → {step.target.state}" if step.action in WRITES and step.target else ""
+        mark = "! " if step.attention else ""
         lines.append(
             f"  {step.key:<{width}}  {step.action + target:<22} "
-            f"{describe_time(when, settings):<38} {remote}  {step.reason}"
+            f"{describe_time(when, settings):<38} {remote}  {mark}{step.reason}"
         )
     for path, error in report.broken:
         lines.append(f"  {path.stem:<{width}}  {'error':<22} {error}")
@@ -35,14 +41,22 @@ def format_report(report: SyncReport, settings: Settings, provider: str, dry_run
                 f"  {outcome.step.key:<{width}}  {mark}{outcome.result}  "
                 f"{outcome.remote_id}  {outcome.url}".rstrip()
             )
-    elif not dry_run:
+            lines.extend(f"  {'':<{width}}  ! {note}" for note in outcome.notes)
+    elif not dry_run and report.error is None:
         lines.append("Result: nothing to change.")
+    if report.held:
+        lines.append("Held as drafts because `mailer check` finds errors:")
+        lines.extend(f"  {finding}" for finding in report.held)
     lines.extend(f"Note: {note}" for note in report.notes)
+    if report.failed:
+        lines.append("This run needs a person: see the lines marked ! or FAILED above.")
     return "\n".join(lines)
 
 
 def report_json(report: SyncReport) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
+    if report.error is not None:
+        rows.append({"key": None, "action": "error", "reason": str(report.error), "failed": True})
     done = {id(o.step): o for o in report.outcomes}
     for step in report.steps:
         outcome = done.get(id(step))
@@ -63,7 +77,9 @@ def report_json(report: SyncReport) -> list[dict[str, object]]:
                     else None
                 ),
                 "result": outcome.result if outcome else None,
-                "failed": outcome.failed if outcome else False,
+                "notes": outcome.notes if outcome else [],
+                "failed": bool(outcome and outcome.failed),
+                "attention": step.attention or bool(outcome and outcome.attention),
             }
         )
     for path, error in report.broken:
@@ -81,9 +97,11 @@ def report_json(report: SyncReport) -> list[dict[str, object]]:
 
 def report_findings(report: SyncReport) -> list[Finding]:
     """What in a sync deserves a person's attention, as findings (annotations in Actions)."""
-    found: list[Finding] = []
+    found: list[Finding] = list(report.held)
     for step in report.steps:
-        if step.action in ("past", "sent-changed") and step.source is not None:
+        if step.source is None:
+            continue
+        if step.action in ("past", "sent-changed"):
             found.append(
                 Finding(
                     step.source,
@@ -93,10 +111,18 @@ def report_findings(report: SyncReport) -> list[Finding]:
                     f"{step.key}: {step.reason}",
                 )
             )
+        elif step.attention:
+            found.append(
+                Finding(
+                    step.source, None, f"sync-{step.action}", "error", f"{step.key}: {step.reason}"
+                )
+            )
     for outcome in report.outcomes:
+        source = outcome.step.source or Path(outcome.step.key)
         if outcome.failed:
-            source = outcome.step.source or Path(outcome.step.key)
             found.append(Finding(source, None, "sync-failed", "error", outcome.result))
+        for note in outcome.notes:
+            found.append(Finding(source, None, "sync-converged", "error", note))
     for path, error in report.broken:
         found.append(Finding(path, getattr(error, "line", None), "issue", "error", str(error)))
     return found
