@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.errors import ConfigError
 from mailer.mergetags import UNSUBSCRIBE
+from mailer.secrets import register as register_secret
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -159,9 +160,31 @@ def with_overrides(settings: Settings, **changes: Any) -> Settings:
 
 
 def read_env(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> str | None:
-    """The first of these environment variables that is set (secrets are read only here)."""
+    """The first of these environment variables that is set."""
     env = os.environ if env is None else env
     return next((env[name] for name in names if env.get(name)), None)
+
+
+def read_secret(names: tuple[str, ...], env: Mapping[str, str] | None = None) -> str | None:
+    """A secret from the first of these variables that is set: white space around it (a
+    pasted newline) is dropped, a line break inside it is refused without showing it, and
+    every form it could be echoed in is masked in all output from now on."""
+    env = os.environ if env is None else env
+    name = next((name for name in names if env.get(name)), None)
+    if name is None:
+        return None
+    secret = env[name]
+    register_secret(secret)  # also as written, in case a server echoes the raw value
+    secret = secret.strip()
+    if not secret:
+        return None
+    if any(c in secret for c in "\r\n\0") or not secret.isprintable():
+        raise ConfigError(
+            f"{name} holds a line break or another control character inside it; "
+            "set it again, on one line (its value is not shown)"
+        )
+    register_secret(secret)
+    return secret
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -319,7 +342,7 @@ def smtp_settings(settings: Settings, env: Mapping[str, str] | None = None) -> S
         port=port,
         security=security,
         username=str(pick("username", "MAILER_SMTP_USERNAME")),
-        password=env.get("MAILER_SMTP_PASSWORD", ""),
+        password=read_secret(("MAILER_SMTP_PASSWORD",), env) or "",
         sender=env.get("MAILER_FROM") or settings.sender,
         to=recipients,
     )

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailer.secrets import redact
+
 if TYPE_CHECKING:
     from mailer.lint import Finding
 
@@ -47,6 +49,15 @@ def _rebuild(
     Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+DETAIL_CHARS = 300  # of a server's own words, at most: a whole echoed request helps nobody
+
+
+def _quote(text: str) -> str:
+    """A server's words on one line, cut short: never a page of HTML or an echoed body."""
+    text = " ".join(text.split())
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 
 class ConfigError(MailerError):
@@ -136,10 +147,10 @@ class ProviderError(MailerError):
             where = f" (HTTP {self.status}{' ' + self.code if self.code else ''})"
         text = f"{self.provider} {self.what}{where}"
         if self.detail:
-            text += f": {self.detail}"
+            text += f": {_quote(self.detail)}"
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return redact(text)
 
 
 class ProviderAuthError(ProviderError):
@@ -173,4 +184,4 @@ class SendError(MailerError):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.server}: {self.message}"
+        return redact(f"{self.server}: {self.message}")

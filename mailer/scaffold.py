@@ -12,10 +12,13 @@ from mailer.issue import FILE_DATE, ISSUE_SUFFIXES, load_issue
 from mailer.markdown import slugify
 
 NUMBERED = re.compile(r"^(\d+)$")
+# `slug` is written out: it is the issue's key at the provider, and a file renamed later
+# keeps it (a key taken from the file name would change, and sync would see a new issue)
 TEMPLATE = """---
 title: "{title}"
 subtitle: ""
 date: {date}
+slug: {slug}
 draft: true
 ---
 
@@ -49,8 +52,11 @@ def new_issue(
         path = folder / f"{max(numbers) + 1:0{width}d}.md"
     else:
         path = folder / f"{issue_date.isoformat()}-{slugify(title)[:60].strip('-')}.md"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:100] or "issue"
     text = TEMPLATE.format(
-        title=title.replace("\\", "\\\\").replace('"', '\\"'), date=issue_date.isoformat()
+        title=title.replace("\\", "\\\\").replace('"', '\\"'),
+        date=issue_date.isoformat(),
+        slug=slug,
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)

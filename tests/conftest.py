@@ -34,6 +34,9 @@ def isolated(
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("cwd")
     monkeypatch.chdir(home)
+    from mailer import secrets
+
+    secrets.forget_all()  # secrets a test read are not masked in the next one's output
     yield home
 
 

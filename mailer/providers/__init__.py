@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
-from mailer.config import Settings, read_env
+from mailer.config import Settings, read_env, read_secret
 from mailer.errors import ConfigError
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.providers.buttondown import ButtondownProvider
@@ -13,6 +14,7 @@ from mailer.providers.http import HttpClient
 from mailer.providers.kit import KitProvider
 from mailer.providers.listmonk import ListmonkProvider
 from mailer.providers.mailchimp import MailchimpProvider
+from mailer.secrets import register as register_secret
 
 PROVIDERS: dict[str, type[Provider]] = {
     cls.name: cls for cls in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider)
@@ -33,20 +35,49 @@ def get_provider(
             f"pushing to {settings.provider!r} is not supported yet "
             f"(supported: {', '.join(sorted(PROVIDERS))})"
         )
-    api_key = read_env(cls.api_key_env, env)
+    api_key = read_secret(cls.api_key_env, env)
     if not api_key:
         raise ConfigError(f"No API key for {cls.display_name}: set {cls.api_key_env[0]}")
     options = dict(settings.provider_options.get(cls.name, {}))
     options.setdefault("from", settings.sender)
     from_file = options.pop("base_url", None)
+    if from_file is not None and not cls.base_url_in_config:
+        # the key must never follow a URL that a commit to newsletter.toml can change
+        raise ConfigError(
+            f"provider.{cls.name}.base_url is not read from newsletter.toml: "
+            f"{cls.display_name}'s address is its own; to test against another, set "
+            f"{cls.base_url_env}"
+        )
     configured = read_env((cls.base_url_env,), env) or from_file
-    base_url = cls.base_url(api_key, str(configured) if configured else None)
+    base_url = str(cls.base_url(api_key, str(configured) if configured else None))
+    check_transport(base_url, cls.base_url_env if configured else "")
+    headers = cls.auth_headers(api_key)
+    for value in headers.values():
+        if value != api_key:
+            register_secret(value)  # "Token …", "Basic …": echoed whole by some servers
     http = HttpClient(
         cls.display_name,
-        str(base_url),
-        cls.auth_headers(api_key),
+        base_url,
+        headers,
         key_hint=f"check {cls.api_key_env[0]}",
         timeout=settings.timeout,
         sleep=sleep or time.sleep,
     )
     return cls(http, options)
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def check_transport(base_url: str, where: str) -> None:
+    """Credentials go out over https, or to this machine (a self-hosted server, a test)."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOOPBACK:
+        return
+    source = f" (from {where})" if where else ""
+    raise ConfigError(
+        f"the API address {base_url!r}{source} must start with https:// (plain http:// only "
+        "to 127.0.0.1 or localhost): the API key would travel in clear text"
+    )

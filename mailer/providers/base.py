@@ -79,6 +79,7 @@ class RemoteEmail:
     url: str = ""
     conflict: str = ""  # why its markers disagree: ambiguous, never written to
     claims: tuple[str, ...] = ()  # the issue keys its disagreeing markers name
+    repair: bool = False  # one of its marker's two places was edited away: write it back
     duplicate_of: str | None = None  # released as a duplicate of this key
     unmarked: bool = False  # no marker in the places a listing shows (see Provider.reveal)
 
@@ -88,9 +89,10 @@ class RemoteEmail:
         return self.state in ("draft", "scheduled")
 
     @property
-    def age(self) -> tuple[datetime, str]:
-        """The order every run agrees on: the oldest live email of a key is the one kept."""
-        return (self.created or datetime.max.replace(tzinfo=UTC), self.id)
+    def age(self) -> tuple[datetime, int, str]:
+        """The order every run agrees on: the oldest live email of a key is the one kept.
+        Creation times of the same second are told apart by id, numbers as numbers."""
+        return (self.created or datetime.max.replace(tzinfo=UTC), len(self.id), self.id)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Identity:
     content_hash: str | None = None
     conflict: str = ""
     claims: tuple[str, ...] = ()
+    repair: bool = False
 
 
 def identify(
@@ -165,8 +168,10 @@ def identify(
 ) -> Identity:
     """Key, content hash and conflict from the two places a marker lives.
 
-    One place is enough to know the email (a person edited the other); two that name different
-    issues are a conflict. The hash comes from the first place, which mailer writes last.
+    One place is enough to know the email (a person edited the other: the next run writes it
+    back); two that name different issues are a conflict. The hash comes from the first place,
+    which mailer writes last. `second` is None also where it was not read (a listing that hides
+    it): callers pass what they saw.
     """
     if first and second and first[0] != second[0]:
         return Identity(
@@ -174,10 +179,12 @@ def identify(
             f"{second[0]!r}",
             claims=(first[0], second[0]),
         )
-    if first:
+    if first and second:
         return Identity(first[0], first[1])
+    if first:
+        return Identity(first[0], first[1], repair=True)
     if second:
-        return Identity(second[0])  # hash unknown: the next write puts everything back
+        return Identity(second[0], repair=True)  # hash unknown: the next write puts it back
     return Identity()
 
 
@@ -189,6 +196,9 @@ class Provider(ABC):
     api_key_env: ClassVar[tuple[str, ...]]
     base_url_env: ClassVar[str]
     default_base_url: ClassVar[str]
+    # a self-hosted service's address may come from newsletter.toml; a hosted one's only from
+    # the environment (a commit must not be able to send the key elsewhere)
+    base_url_in_config: ClassVar[bool] = False
     # what the API key must be allowed to do, in the provider's own words (README, 403 hints)
     permissions: ClassVar[str] = ""
     # what this provider cannot take from us: said once per run, never dropped silently
@@ -249,9 +259,13 @@ class Provider(ABC):
         Raises OutcomeUnknown when the answer was lost (it may exist now)."""
 
     @abstractmethod
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+    def update(
+        self, remote: RemoteEmail, draft: Draft, target: Target, *, content: bool = True
+    ) -> None:
         """Give a draft or scheduled email this content, marker and state. The content hash is
-        recorded last, so a failure half-way reads as out of date."""
+        recorded last, so a failure half-way reads as out of date. `content=False`: the email
+        already holds this content (its hash says so); only the state or time changes, and a
+        provider that sets them apart may skip uploading the content again."""
 
     @abstractmethod
     def unschedule(self, remote: RemoteEmail) -> None:

@@ -116,7 +116,9 @@ class ButtondownProvider(Provider):
         )
         return self._remote(item)
 
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+    def update(
+        self, remote: RemoteEmail, draft: Draft, target: Target, *, content: bool = True
+    ) -> None:
         payload = self._payload(draft, target)
         if target.state == "draft":
             payload["publish_date"] = "none"

@@ -18,6 +18,7 @@ import email.utils
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -63,7 +64,17 @@ class HttpClient:
         self.log: list[str] = []  # method, URL and status of every exchange (no headers)
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else self.base_url + path
+        """The full address of `path`; an absolute one (a `next` page link from the server)
+        only on the API's own scheme, host and port: the key never goes anywhere else."""
+        if not path.startswith(("http://", "https://")):
+            return self.base_url + path
+        if urlsplit(path)[:2] != urlsplit(self.base_url)[:2]:
+            raise ProviderError(
+                self.provider,
+                "pointed to a page on another address",
+                hint="mailer does not send your key there; check the API address",
+            )
+        return path
 
     def request(
         self,
@@ -91,6 +102,9 @@ class HttpClient:
                     params=params,
                     headers=headers,
                     timeout=self.timeout,
+                    # never: an API that redirects is misconfigured, and requests would carry
+                    # a header like X-Kit-Api-Key to whatever host the redirect names
+                    allow_redirects=False,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = _describe(exc)
@@ -123,6 +137,12 @@ class HttpClient:
                 continue
             if response.status_code >= 400:
                 raise self.error(response)
+            if 300 <= response.status_code < 400:
+                raise ProviderError(
+                    self.provider,
+                    f"redirected {method} {path} elsewhere (HTTP {response.status_code})",
+                    hint="mailer does not follow it with your key; check the API address",
+                )
             return response
         raise ProviderUnavailable(
             self.provider,

@@ -99,7 +99,9 @@ class KitProvider(Provider):
             self.http.json_object("POST", "/broadcasts", json=body, inside="broadcast")
         )
 
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+    def update(
+        self, remote: RemoteEmail, draft: Draft, target: Target, *, content: bool = True
+    ) -> None:
         body = self._broadcast(draft)
         if target.state == "scheduled":
             assert target.at is not None
@@ -171,5 +173,6 @@ class KitProvider(Provider):
             url=str(item.get("public_url") or ""),
             conflict=who.conflict,
             claims=who.claims,
+            repair=who.repair,
             duplicate_of=duplicate,
         )

@@ -79,6 +79,7 @@ class ListmonkProvider(Provider):
     api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_LISTMONK_API_KEY",)
     base_url_env: ClassVar[str] = "MAILER_LISTMONK_BASE_URL"
     default_base_url: ClassVar[str] = ""
+    base_url_in_config: ClassVar[bool] = True
     permissions: ClassVar[str] = (
         "an API user whose role may get, manage and send campaigns (campaigns:get_all, "
         "campaigns:manage_all, campaigns:send) on the configured lists"
@@ -154,7 +155,9 @@ class ListmonkProvider(Provider):
         )
         return self._remote(data)
 
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+    def update(
+        self, remote: RemoteEmail, draft: Draft, target: Target, *, content: bool = True
+    ) -> None:
         if remote.state == "scheduled":  # back to draft first, so the new time is the one used
             self._status(remote.id, "draft")
         self.http.json_object(
@@ -269,5 +272,6 @@ class ListmonkProvider(Provider):
             subject=str(item.get("subject") or "").replace('{{"{{"}}', "{{"),
             conflict=who.conflict,
             claims=who.claims,
+            repair=who.repair,
             duplicate_of=str(duplicate) if duplicate else None,
         )

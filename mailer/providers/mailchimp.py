@@ -157,18 +157,21 @@ class MailchimpProvider(Provider):
         self._title(campaign, self._final_title(draft, Target("draft")))
         return self._remote(created, None)
 
-    def update(self, remote: RemoteEmail, draft: Draft, target: Target) -> None:
+    def update(
+        self, remote: RemoteEmail, draft: Draft, target: Target, *, content: bool = True
+    ) -> None:
         if remote.state == "scheduled":  # Mailchimp refuses to edit a scheduled campaign
             self._unschedule(remote.id)
-        self.http.json_object(
-            "PATCH",
-            f"/campaigns/{remote.id}",
-            json={
-                "settings": self._settings(draft, f"{MARK}{draft.key}#pending"),
-                **self._top_extra(),
-            },
-        )
-        self._content(remote.id, draft)
+        if content:
+            self.http.json_object(
+                "PATCH",
+                f"/campaigns/{remote.id}",
+                json={
+                    "settings": self._settings(draft, f"{MARK}{draft.key}#pending"),
+                    **self._top_extra(),
+                },
+            )
+            self._content(remote.id, draft)
         # the hash once the content is in place; then the schedule, which ends all edits (a
         # failed schedule reads as a draft that should be scheduled: the next run repairs it)
         self._title(remote.id, self._final_title(draft, target))
@@ -276,6 +279,7 @@ class MailchimpProvider(Provider):
             url=str(item.get("archive_url") or ""),
             conflict=who.conflict,
             claims=who.claims,
+            repair=who.repair and html is not None,  # a listing does not show content
             duplicate_of=duplicate,
             unmarked=first is None and duplicate is None and html is None,
         )

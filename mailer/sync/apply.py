@@ -114,10 +114,8 @@ class _Run:
                 if found:
                     return found[0]
                 raise
-            email = self._read(made.id)
-            if email.key != draft.key or not email.live or email.conflict:
-                raise self._mismatch(draft.key, "a draft carrying mailer's marker", email)
-            return email
+            # read back by the count that follows every create (the listing shows its marker)
+            return made
         raise ProviderUnavailable(
             self.provider.display_name,
             f"could not create {draft.key!r}",
@@ -136,7 +134,17 @@ class _Run:
             )
         if in_target(email, draft, target):
             return email, False
-        self.provider.update(email, draft, target)
+        try:
+            self.provider.update(email, draft, target, content=not same_content(email, draft))
+        except ProviderAuthError:
+            raise
+        except ProviderError:
+            # refused: perhaps because a run at the same time already made it so. The email as
+            # it is now decides; if it is not as asked, the provider's own refusal is the news
+            got = self._read(email.id)
+            if got.key == draft.key and not got.conflict and in_target(got, draft, target):
+                return got, False
+            raise
         got = self._read(email.id)
         wrong = (
             got.key != draft.key
@@ -151,14 +159,27 @@ class _Run:
         return got, True
 
     def unschedule(self, email: RemoteEmail) -> RemoteEmail:
-        self.provider.unschedule(email)
+        try:
+            self.provider.unschedule(email)
+        except ProviderAuthError:
+            raise
+        except ProviderError:
+            if self._read(email.id).state != "draft":  # else: another run unscheduled it
+                raise
         got = self._read(email.id)
         if got.state != "draft":
             raise self._mismatch(email.key or email.id, "a draft", got)
         return got
 
     def release(self, email: RemoteEmail, key: str) -> None:
-        self.provider.release(email, key)
+        try:
+            self.provider.release(email, key)
+        except ProviderAuthError:
+            raise
+        except ProviderError:
+            got = self._read(email.id)
+            if got.state != "draft" or got.key == key:  # else: another run released it
+                raise
         got = self._read(email.id)
         if got.state != "draft" or got.key == key:
             raise self._mismatch(key, "a draft marked as a duplicate", got)
@@ -178,7 +199,11 @@ class _Run:
             step = outcome.step
             assert step.draft is not None and step.target is not None
             try:
-                kept = self._converge(outcome, step.key, listing) or made
+                kept = self._converge(outcome, step.key, listing)
+                if kept is None:  # not in the listing: read it back on its own
+                    kept = self._read(made.id)
+                    if kept.key != step.key or not kept.live or kept.conflict:
+                        raise self._mismatch(step.key, "a draft carrying mailer's marker", kept)
                 email, _ = self.bring(kept, step.draft, step.target)
                 mine = kept.id == made.id
                 self._done(

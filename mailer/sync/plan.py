@@ -94,8 +94,8 @@ def desired(issue: Issue, settings: Settings, now: datetime) -> Target | None:
 
 
 def in_target(remote: RemoteEmail, draft: Draft, target: Target) -> bool:
-    """The email already holds this content in this state (at this time)."""
-    if not same_content(remote, draft) or remote.state != target.state:
+    """The email already holds this content in this state (at this time), marked whole."""
+    if remote.repair or not same_content(remote, draft) or remote.state != target.state:
         return False
     return (
         target.state != "scheduled" or target.at is None or same_time(remote.publish_at, target.at)
@@ -256,6 +256,8 @@ def _decide(
     if in_target(remote, draft, target):
         return step("none", f"up to date ({remote.state})")
     what = []
+    if remote.repair:
+        what.append("its marker was edited in the web app: putting it back")
     if not same_content(remote, draft):
         what.append("content changed")
     if remote.state != target.state:

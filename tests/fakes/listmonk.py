@@ -182,14 +182,17 @@ class FakeListmonk(FakeApi):
             return _error(400, "cannot update campaign in its current state")
         if tail == "/status" and request.method == "PUT":
             status = (body or {}).get("status")
+            # internal/core/campaigns.go UpdateCampaignStatus, messages from i18n/en.json
             if status == "scheduled":
-                if c["status"] not in ("draft", "paused") or not c.get("send_at"):
-                    return _error(400, "campaign needs a send_at date to be scheduled")
+                if not c.get("send_at"):
+                    return _error(400, "Campaign needs a date to be scheduled.")
+                if c["status"] not in ("draft", "paused"):
+                    return _error(400, "Only draft or paused campaigns can be scheduled.")
                 if parse_time(c["send_at"]) <= datetime.now(UTC):
-                    return _error(400, "send_at date should be in the future")
+                    return _error(400, "Scheduled date should be in the future.")
             elif status == "draft":
                 if c["status"] != "scheduled":
-                    return _error(400, "only scheduled campaigns can be changed to draft")
+                    return _error(400, "Only scheduled campaigns can be saved as drafts.")
             elif status == "running":
                 self.sent_to_list.append(str(c["id"]))
             else:

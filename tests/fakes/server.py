@@ -52,14 +52,18 @@ App = Callable[[Request], "Reply | object"]
 class FakeServer:
     """Serves `app` on a free port of 127.0.0.1 until stopped; `requests` records every call."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, latency: float = 0.0) -> None:
         self.app = app
+        self.latency = latency  # per request, outside the lock: concurrent clients interleave
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without this, Nagle's algorithm and the
+            # client's delayed ACK hold every answer back ~40 ms
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -74,6 +78,8 @@ class FakeServer:
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length) if length else b"",
                 )
+                if fake.latency:
+                    time.sleep(fake.latency)
                 with fake.lock:
                     fake.requests.append(request)
                     reply = fake.app(request)
