@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pyromark
 
+from mailer.errors import IssueError
+from mailer.limits import MAX_CONTAINER_DEPTH, MAX_ELEMENT_DEPTH, tag_depth
 from mailer.sanitize import (
     absolute_url,
     base_for,
@@ -43,6 +46,7 @@ class Document:
     source: str
     events: tuple[Event, ...]
     first_line: int
+    path: Path = field(default_factory=Path)
 
     @cached_property
     def _lines(self) -> _LineIndex:
@@ -78,11 +82,53 @@ class _LineIndex:
 _STAR_MERGE_TAG = re.compile(r"\*\|([A-Za-z0-9_:-]+)\|\*")
 
 
-def parse_markdown(body: str, first_line: int = 1) -> Document:
+def parse_markdown(body: str, first_line: int = 1, path: Path | None = None) -> Document:
     """Parse a Markdown body (CommonMark + tables, strikethrough, footnotes, task lists)."""
+    path = path or Path()
+    _refuse_absurd_nesting(body, first_line, path)
     if "*|" in body:
         body = _STAR_MERGE_TAG.sub(r"\\*|\1|\\*", body)
-    return Document(body, tuple(_PARSER.events(body)), first_line)
+    return Document(body, tuple(_PARSER.events(body)), first_line, path)
+
+
+# Hundreds of thousands of nested quotes or list markers take the parser seconds: such a body
+# is refused before parsing. The substring tests are C-speed (~10 µs on a real issue); the
+# line-by-line scan runs only when one of them trips.
+_SUSPECT_RUNS = tuple(mark * (MAX_CONTAINER_DEPTH + 1) for mark in (">", "> ", "- ", "* ", "+ "))
+_NESTING_PREFIX = re.compile(
+    rf"^[ \t]*(?:(?:>|[-+*]|\d{{1,9}}[.)])[ \t]*){{{MAX_CONTAINER_DEPTH + 1}}}", re.M
+)
+
+
+def _refuse_absurd_nesting(body: str, first_line: int, path: Path) -> None:
+    if not any(run in body for run in _SUSPECT_RUNS):
+        return
+    match = _NESTING_PREFIX.search(body)
+    if match is not None:
+        raise _too_deep(path, first_line + body.count("\n", 0, match.start()), "containers")
+
+
+def _too_deep(path: Path, line: int | None, what: str) -> IssueError:
+    if what == "containers":
+        message = (
+            f"lists and quotes nest more than {MAX_CONTAINER_DEPTH} levels deep here; "
+            "mailer renders at most that many (real issues use fewer than 10)"
+        )
+    else:
+        message = (
+            f"the content here nests more than {MAX_ELEMENT_DEPTH} elements deep (lists, "
+            "quotes, raw HTML); mailer renders at most that many (real issues use fewer than "
+            "10): close the HTML tags you opened, or flatten the lists"
+        )
+    return IssueError(path, message, line)
+
+
+class _TooDeep(Exception):
+    """Raised inside the writer at the first event past a nesting limit."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
 
 
 # Most raw HTML in real issues is a line break or a lone comment (linter directives): the
@@ -169,6 +215,8 @@ class _HtmlWriter(EventWalker):
 
     def __init__(self, base: str) -> None:
         self.base = base
+        self.depth = 0  # open elements, Markdown's and raw HTML's (roughly)
+        self.containers = 0  # open lists and block quotes
         self.plain = True
         self.raw_html = False  # raw HTML other than lone comments and line breaks seen
         self.link_depth = 0
@@ -233,6 +281,11 @@ class _HtmlWriter(EventWalker):
                     out.append(tail)
                     return
             self.raw_html, self.plain = True, False
+            # raw HTML nests inside the Markdown around it: counted before the sanitizer,
+            # whose HTML parser takes quadratic time on deep nesting
+            deepest, self.depth = tag_depth(value, self.depth)
+            if deepest > MAX_ELEMENT_DEPTH:
+                raise _TooDeep("elements")
             out.append(value)
         elif kind == "FootnoteReference":
             number, anchor = self._footnote(value)
@@ -256,6 +309,9 @@ class _HtmlWriter(EventWalker):
         return number, "fn-" + slugify(label)
 
     def start(self, tag: Any) -> None:
+        self.depth += 1
+        if self.depth > MAX_ELEMENT_DEPTH:
+            raise _TooDeep("elements")
         out = self.out
         if isinstance(tag, str):
             if self.image_depth:
@@ -284,6 +340,10 @@ class _HtmlWriter(EventWalker):
                 out.append(f"<{cell}{attr}>")
             return
         kind, value = next(iter(tag.items()))
+        if kind in ("List", "BlockQuote"):
+            self.containers += 1
+            if self.containers > MAX_CONTAINER_DEPTH:
+                raise _TooDeep("containers")
         if kind == "Heading":
             self.heading_at = len(out)
             self.heading_text = []
@@ -324,9 +384,12 @@ class _HtmlWriter(EventWalker):
             self.footnote_number = number  # shown at the start of its first paragraph
 
     def end(self, tag: Any) -> None:
+        self.depth -= 1
         out = self.out
         if isinstance(tag, dict):
             kind, value = next(iter(tag.items()))
+            if kind in ("List", "BlockQuote"):
+                self.containers -= 1
             if kind == "Heading":
                 level = value[1]
                 text = "".join(self.heading_text)
@@ -411,7 +474,31 @@ def markdown_to_html(doc: Document, base_url: str = "") -> BodyHtml:
     """The HTML fragment for a parsed body (raw HTML included, unsanitized); relative addresses
     are made absolute against `base_url`."""
     writer = _HtmlWriter(base_for(base_url))
-    html = writer.write(doc.events)
+    try:
+        html = writer.write(doc.events)
+    except _TooDeep as deep:
+        raise _too_deep(doc.path, _line_of_depth(doc, deep.what), deep.what) from None
     # the HTML parser rewrites a carriage return and drops a NUL, which Markdown passes on
     plain = writer.plain and "\r" not in doc.source and "\x00" not in doc.source
     return BodyHtml(html, plain)
+
+
+def _line_of_depth(doc: Document, what: str) -> int | None:
+    """The line where nesting first passes its limit (the slow way: only for the error)."""
+    limit = MAX_CONTAINER_DEPTH if what == "containers" else MAX_ELEMENT_DEPTH
+    depth = 0
+    for index, event in enumerate(doc.events):
+        if not isinstance(event, dict):
+            continue
+        ((kind, value),) = event.items()
+        tag = value if isinstance(value, str) else next(iter(value or {"": 0}))
+        counted = what != "containers" or tag in ("List", "BlockQuote")
+        if kind == "Start" and counted:
+            depth += 1
+        elif kind == "End" and counted:
+            depth -= 1
+        elif kind in ("Html", "InlineHtml") and what != "containers":
+            depth = tag_depth(value, depth)[1]
+        if depth > limit:
+            return doc.line_at(index)
+    return doc.first_line

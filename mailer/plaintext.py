@@ -10,11 +10,11 @@ for its text, links and images; what the sanitizer removes from the HTML is skip
 
 from __future__ import annotations
 
-import html.parser
 from dataclasses import dataclass
 from typing import Any
 
 from mailer.markdown import BREAK_TAGS, Document, EventWalker, link_href, lone_comment_tail
+from mailer.rawhtml import RawHtmlParser
 from mailer.sanitize import REMOVED_WITH_CONTENT, absolute_url, base_for
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
@@ -59,11 +59,11 @@ class _Container:
     used: bool = False
 
 
-class _HtmlReader(html.parser.HTMLParser):
+class _HtmlReader(RawHtmlParser):
     """Feeds raw HTML from the issue into the text writer."""
 
     def __init__(self, writer: _TextWriter) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.writer = writer
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -20,8 +20,10 @@ import time
 from dataclasses import dataclass, replace
 
 from mailer.config import Settings
+from mailer.errors import IssueError
 from mailer.issue import Issue
 from mailer.layout import layout_context, render_email
+from mailer.limits import MAX_ELEMENT_DEPTH, tag_depth
 from mailer.lint import Finding, Subject, run_rules
 from mailer.markdown import Document, markdown_to_html, parse_markdown
 from mailer.plaintext import markdown_to_text
@@ -49,10 +51,18 @@ def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Re
     `checks=False` skips the rules, for callers that do not show findings (sync, archive).
     """
     started = time.perf_counter()
-    doc = parse_markdown(issue.body, issue.body_line)
+    doc = parse_markdown(issue.body, issue.body_line, issue.path)
     body = markdown_to_html(doc, settings.url)
     # HTML written from Markdown alone is already what the sanitizer would return: skip it then
     fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
+    if not body.plain and tag_depth(fragment, exact=True)[0] > MAX_ELEMENT_DEPTH:
+        # the count before the sanitizer is rough; this one, of well-formed HTML, is exact
+        raise IssueError(
+            issue.path,
+            f"the raw HTML nests more than {MAX_ELEMENT_DEPTH} elements deep; mailer renders "
+            "at most that many: close the tags you opened",
+            issue.body_line,
+        )
     context = layout_context(issue, settings)
     html = render_email(issue, settings, fragment, context)
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")

@@ -160,7 +160,10 @@ def test_a_broken_issue_shows_its_error_and_a_fix_recovers(server, page, issues)
     page.goto(server.url + "issue/2026-11-13-metrics")
     source.write_text(good.replace("date: 2026-11-13", "date: sometime soon"))
     page.wait_for_selector("#issue-error", timeout=5000)
-    message = "front matter: \"date\" is not a date ('sometime soon'); write it as YYYY-MM-DD"
+    message = (
+        "front matter: \"date\" is not a date ('sometime soon'): write it as YYYY-MM-DD "
+        "(a real day), or YYYY-MM-DD HH:MM with an optional offset or zone"
+    )
     assert page.inner_text("#issue-error") == f"{source}:4: {message}"
     page.goto(server.url)
     assert "is not a date" in page.inner_text("tr.broken")

@@ -3,12 +3,12 @@ readers literally, placeholders, and reference links that never resolved."""
 
 from __future__ import annotations
 
-import html.parser
 import re
 from collections.abc import Iterator
 
 from mailer.lint import Finding, Subject
 from mailer.mergetags import BLOCKS, is_merge_variable
+from mailer.rawhtml import RawHtmlParser
 from mailer.sanitize import REMOVED_WITH_CONTENT
 
 _SUSPECT = re.compile(
@@ -17,9 +17,9 @@ _SUSPECT = re.compile(
 )
 
 
-class _TagScanner(html.parser.HTMLParser):
+class _TagScanner(RawHtmlParser):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -7,12 +7,12 @@ Markdown and raw HTML both count: a link is a link whether written as ``[x](url)
 
 from __future__ import annotations
 
-import html.parser
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from mailer.markdown import BREAK_TAGS, Document, link_href, lone_comment_tail
+from mailer.rawhtml import RawHtmlParser
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ class Inventory:
         return "\n".join([text for text, _, _ in self.texts])
 
 
-class _RawHtml(html.parser.HTMLParser):
+class _RawHtml(RawHtmlParser):
     """Reads one raw-HTML event of the issue into the inventory."""
 
     def __init__(self, inventory: Inventory, index: int) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.inv = inventory
         self.index = index
         self.open_link: tuple[str, list[str]] | None = None
