@@ -158,6 +158,7 @@ def _tag(name: str) -> str:
 
 def _write_all(out_dir: Path, files: dict[str, str]) -> None:
     """Each file written atomically; files of pages no longer in the archive are left alone."""
+    tmp = ""
     try:
         for name, text in files.items():
             target = out_dir / name
@@ -167,7 +168,10 @@ def _write_all(out_dir: Path, files: dict[str, str]) -> None:
                 fh.write(text)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
+            tmp = ""
     except OSError as exc:
+        if tmp:  # the file being written when it failed (a full disk): not left behind
+            Path(tmp).unlink(missing_ok=True)
         raise OutputError(
             exc.filename or out_dir, f"cannot write ({exc.strerror or exc})"
         ) from None

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailer import batch
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
-from mailer.issue import find_issues, load_issue
+from mailer.issue import load_issue
 from mailer.lint import Finding
 from mailer.output import make_dir, write_outputs
 from mailer.render import Rendered, render_issue
@@ -39,12 +36,9 @@ def render_path(path: Path, settings: Settings) -> Rendered:
 
 
 def build_one(source: Path, settings: Settings, out_dir: Path) -> Built:
-    """Render and write one issue; its error, if any, is returned, not raised."""
-    try:
-        rendered = render_path(source, settings)
-        files = write_outputs(rendered, settings, out_dir)
-    except MailerError as exc:
-        return Built(source, error=exc)
+    """Render and write one issue (a batch task: it may run in a worker process)."""
+    rendered = render_path(source, settings)
+    files = write_outputs(rendered, settings, out_dir)
     return Built(
         source,
         tuple(files),
@@ -59,49 +53,35 @@ def build_issues(
 ) -> Iterator[Built]:
     """Render and write every issue under `paths`; a bad issue is reported, the rest still built.
 
-    Results come in source order. Large builds render in several processes (one per core, at
-    most four): each issue is independent, and rendering is CPU-bound Python.
+    Results come in source order; many issues render in several processes (``mailer.batch``).
     Raises MailerError only for what stops the whole build: no issues, or no output folder.
     """
-    sources = find_issues(paths)
+    unique, repeated = batch.sources(paths)
     make_dir(out_dir)
+    for outcome in repeated:
+        yield Built(outcome.source, error=outcome.error)
     names: dict[str, Path] = {}
-    unique: list[Path] = []
-    for source in sources:
+    mine: list[Path] = []
+    clashes: list[Built] = []
+    for source in unique:
         first = names.setdefault(source.stem, source)
         if first == source:
-            unique.append(source)
-    if workers is None:
-        workers = min(4, len(os.sched_getaffinity(0))) if len(unique) >= PARALLEL_FROM else 1
-    results = _build_all(unique, settings, out_dir, workers)
-    for source in sources:
-        first = names[source.stem]
-        if first != source:
-            yield Built(
-                source,
-                error=OutputError(
-                    source,
-                    f"has the same name as {first}; both would be written to "
-                    f"{out_dir / source.stem}.html",
-                ),
-            )
+            mine.append(source)
         else:
-            yield next(results)
-
-
-PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
-
-
-def _build_all(
-    sources: list[Path], settings: Settings, out_dir: Path, workers: int
-) -> Iterator[Built]:
-    if workers <= 1 or len(sources) < 2:
-        for source in sources:
-            yield build_one(source, settings, out_dir)
-        return
-    # the first issue here warms templates and caches, which the forked workers then share
-    yield build_one(sources[0], settings, out_dir)
-    job = functools.partial(build_one, settings=settings, out_dir=out_dir)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(job, sources[1:], chunksize=max(1, len(sources) // (workers * 8)))
+            clashes.append(
+                Built(
+                    source,
+                    error=OutputError(
+                        source,
+                        f"has the same name as {first}; both would be written to "
+                        f"{out_dir / source.stem}.html",
+                    ),
+                )
+            )
+    for outcome in batch.run(build_one, mine, settings, out_dir, workers=workers):
+        yield (
+            outcome.value
+            if outcome.value is not None
+            else Built(outcome.source, error=outcome.error)
+        )
+    yield from clashes

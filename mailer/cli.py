@@ -18,6 +18,7 @@ from mailer import __version__
 from mailer.commands import SENDING, WRITING
 from mailer.commands.state import State
 from mailer.errors import MailerError
+from mailer.secrets import RedactingStream
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -44,7 +45,13 @@ for _command in (*WRITING, *SENDING):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; a MailerError becomes one line on stderr and exit code 1."""
+    """Entry point: run the CLI; a MailerError becomes one line on stderr and exit code 1.
+
+    Everything the CLI writes passes the redaction of secrets (mailer.secrets), whatever wrote
+    it: a provider's echoed reply, an annotation, a traceback with --debug."""
+    if not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+        sys.stderr = RedactingStream(sys.stderr)
     debug = os.environ.get("MAILER_DEBUG") == "1" or "--debug" in (argv or sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="mailer", standalone_mode=False)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailer.addresses import mailbox, recipients
 from mailer.errors import ConfigError
 from mailer.mergetags import UNSUBSCRIBE
 from mailer.secrets import register as register_secret
@@ -287,6 +288,10 @@ def _validate(settings: Settings) -> None:
     if settings.provider not in UNSUBSCRIBE:
         known = ", ".join(sorted(UNSUBSCRIBE))
         raise ConfigError(f"unknown provider {settings.provider!r} (known: {known})", source=source)
+    try:
+        mailbox(settings.sender, "newsletter.from")
+    except ConfigError as exc:
+        raise ConfigError(exc.message, source=source) from None
     if "{slug}" not in settings.archive_path:
         raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)
 
@@ -334,15 +339,17 @@ def smtp_settings(settings: Settings, env: Mapping[str, str] | None = None) -> S
     except (TypeError, ValueError):
         raise ConfigError(f"smtp port must be a number, not {port_value!r}") from None
     to = pick("to", "MAILER_TEST_TO")
-    recipients = tuple(
-        a.strip() for a in (to if isinstance(to, list) else str(to).split(",")) if a.strip()
-    )
+    listed = tuple(str(a) for a in to) if isinstance(to, list) else (str(to),)
+    test_to = tuple(recipients(listed, "MAILER_TEST_TO (or [smtp] to)"))
+    from_env = env.get("MAILER_FROM")
+    if from_env:
+        mailbox(from_env, "MAILER_FROM")
     return SmtpSettings(
         host=host,
         port=port,
         security=security,
         username=str(pick("username", "MAILER_SMTP_USERNAME")),
         password=read_secret(("MAILER_SMTP_PASSWORD",), env) or "",
-        sender=env.get("MAILER_FROM") or settings.sender,
-        to=recipients,
+        sender=from_env or settings.sender,
+        to=test_to,
     )

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Mapping
 
 from mailer.lint import Finding
+from mailer.secrets import redact
 
 
 def in_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -37,7 +38,7 @@ def write_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:
     path = env.get("GITHUB_STEP_SUMMARY")
     if in_actions(env) and path:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(markdown.rstrip("\n") + "\n\n")
+            fh.write(redact(markdown).rstrip("\n") + "\n\n")
 
 
 def table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:

@@ -13,10 +13,10 @@ import base64
 import binascii
 import hashlib
 from email.header import Header
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr
 
+from mailer.addresses import mailbox, recipients
 from mailer.config import Settings
-from mailer.errors import ConfigError
 from mailer.render import Rendered
 
 
@@ -37,12 +37,7 @@ def content_hash(rendered: Rendered) -> str:
 
 def sender(settings: Settings) -> tuple[str, str]:
     """(display name, address) of the newsletter's From."""
-    name, addr = parseaddr(settings.sender)
-    if "@" not in addr:
-        raise ConfigError(
-            f'newsletter.from must be an email address like "Name <you@example.org>", '
-            f"not {settings.sender!r}"
-        )
+    name, addr = mailbox(settings.sender, "newsletter.from")
     return name or settings.name, addr
 
 
@@ -79,6 +74,7 @@ def build_message(
     """The email a subscriber receives, as bytes with CRLF line endings."""
     digest = content_hash(rendered)
     name, addr = sender(settings)
+    to = recipients(to, "the test recipients") if to else None
     domain = addr.rpartition("@")[2]
     boundary = f"=_mailer_{digest[:24]}"
     headers = [

@@ -67,10 +67,11 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
     try:
         for suffix, data in contents.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}", suffix=suffix + ".tmp", dir=out_dir)
+            # listed before writing: a write that fails (a full disk) must not leave it behind
+            staged.append((tmp, out_dir / f"{name}{suffix}"))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
-            staged.append((tmp, out_dir / f"{name}{suffix}"))
         moved: list[Path] = []
         try:
             for tmp, final in staged:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -126,12 +127,20 @@ class PreviewSite:
             entry.rendered = render_issue(issue, self.settings)
         except MailerError as exc:
             entry.error = str(exc)
+        except Exception as exc:  # a bug in mailer: shown on the page, the server keeps going
+            entry.error = (
+                f"{source}: mailer could not render this issue ({exc!r}); please report it"
+            )
         entry.took_ms = (time.perf_counter() - started) * 1000
         return entry
 
     def watch(self, stop: threading.Event, interval: float = 0.1) -> None:
+        """Look for changes until stopped; nothing an editor saves ends the watching."""
         while not stop.wait(interval):
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as exc:  # a folder removed meanwhile, a file half-written...
+                self.setup_error = f"the preview could not look for changes ({exc!r})"
 
     def wait_for_change(self, seen: int, timeout: float) -> int:
         with self.changed:
@@ -185,6 +194,7 @@ def make_handler(site: PreviewSite, port: int) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "mailer-preview"
         protocol_version = "HTTP/1.1"
+        timeout = 30  # an idle connection does not hold a thread for ever
 
         def log_message(self, *args: Any) -> None:
             """Quiet: the editor's terminal shows what mailer says, not every request."""
@@ -276,12 +286,23 @@ def make_handler(site: PreviewSite, port: int) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closed a page or a connection is not an error worth a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 class PreviewServer:
     """The server and its watcher; `serve()` blocks, `start()`/`stop()` are for tests."""
 
     def __init__(self, site: PreviewSite, port: int = DEFAULT_PORT, interval: float = 0.02) -> None:
         self.site = site
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(site, port))
+        self.httpd = _Server(("127.0.0.1", port), make_handler(site, port))
         self.httpd.daemon_threads = True
         if port == 0:  # the real port is known only now: rebuild the handler for it
             real = self.httpd.server_address[1]

@@ -13,7 +13,9 @@ key inside ``Basic base64("user:key")`` or an SMTP ``AUTH PLAIN`` blob is found 
 from __future__ import annotations
 
 import base64
+import io
 import json
+from typing import TextIO
 from urllib.parse import quote, quote_plus
 
 MASK = "[redacted]"
@@ -65,3 +67,33 @@ def _forms(secret: str) -> set[str]:
         forms.add(core.replace("+", "-").replace("/", "_"))  # URL-safe alphabet
     forms.add(base64.b64encode(raw).decode("ascii"))
     return {form for form in forms if form}
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks secrets in everything written through it (the CLI's stdout
+    and stderr, tracebacks with --debug included)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.inner.encoding
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return self.inner.errors

@@ -79,6 +79,13 @@ def send_test_smtp(
             client.sendmail(sender.rstrip(">").strip(), to, message)
     except SendError:
         raise
+    except UnicodeEncodeError:
+        # smtplib writes AUTH in ASCII only; the message names neither value
+        raise SendError(
+            smtp.server,
+            "the SMTP username or password holds characters SMTP login cannot carry "
+            "(only ASCII letters, digits and symbols)",
+        ) from None
     except ssl.SSLCertVerificationError as exc:
         raise SendError(
             smtp.server, f"the server's TLS certificate is not trusted ({exc.verify_message})"

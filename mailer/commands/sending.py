@@ -164,6 +164,8 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
 
     Example: mailer test-send issues/2026-11-27-hiring.md --to me@example.org
     """
+    from mailer.addresses import recipients as checked_recipients
+
     settings = state.settings()
     rendered = _render(path, settings)
     if via == "smtp":
@@ -171,14 +173,14 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
         from mailer.smtp import send_test_smtp
 
         smtp = smtp_settings(settings)
-        recipients = list(to) or list(smtp.to)
+        recipients = checked_recipients(to, "--to") or list(smtp.to)
         subject = send_test_smtp(rendered, settings, smtp, recipients)
         click.echo(f"sent {subject!r} to {', '.join(recipients)} via {smtp.server}")
     else:
         from mailer.providers import get_provider
         from mailer.sync import test_send_via_provider
 
-        recipients = list(to) or _default_test_to()
+        recipients = checked_recipients(to, "--to") or _default_test_to()
         provider = get_provider(settings)
         result = test_send_via_provider(provider, rendered, settings, recipients)
         click.echo(
@@ -188,7 +190,9 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
 
 
 def _default_test_to() -> list[str]:
-    to = [a.strip() for a in os.environ.get("MAILER_TEST_TO", "").split(",") if a.strip()]
+    from mailer.addresses import recipients
+
+    to = recipients([os.environ.get("MAILER_TEST_TO", "")], "MAILER_TEST_TO")
     if not to:
         raise click.UsageError("no recipient: pass --to ADDRESS or set MAILER_TEST_TO")
     return to

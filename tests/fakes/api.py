@@ -26,6 +26,7 @@ class Fault:
     reply: Reply | None = None
     drop: str | None = None  # "before" (nothing happens) or "after" (it happens, answer lost)
     slow: float = 0.0
+    echo: int = 0  # answer with this status and the whole request echoed back, key included
 
     def matches(self, request: Request) -> bool:
         return request.method == self.method and (
@@ -66,12 +67,21 @@ class FakeApi:
     def slow_next(self, method: str, path: str, seconds: float) -> None:
         self.faults.append(Fault(method, path, slow=seconds))
 
+    def echo_next(self, method: str, path: str, status: int) -> None:
+        """The next such request is refused with an error that quotes it whole: headers (the
+        key among them), body, in every shape each provider's errors take."""
+        self.faults.append(Fault(method, path, echo=status))
+
     def __call__(self, request: Request) -> Reply | Slow | object:
         for fault in self.faults:
             if fault.matches(request):
                 self.faults.remove(fault)
                 if fault.slow:
                     return Slow(fault.slow)
+                if fault.echo:
+                    said = f"{request.method} {request.path} {request.headers} {request.body!r}"
+                    body = {"detail": said, "message": said, "errors": [said], "title": said}
+                    return Reply(fault.echo, body)
                 if fault.drop == "before":
                     return DROP
                 if fault.drop == "after":

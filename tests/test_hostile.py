@@ -1,0 +1,458 @@
+"""Hostile input never crashes, hangs or leaks: one bad file stays one bad file, a clean
+`path:line: message` for each, and no secret in any output."""
+
+from __future__ import annotations
+
+import base64
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from mailer.config import Settings
+from mailer.errors import ConfigError, IssueError
+from mailer.issue import parse_issue
+from mailer.render import render_issue
+
+GOOD = "---\ntitle: Fine\nsubtitle: S\ndate: 2027-01-05\n---\nA good issue.\n"
+
+
+def mailer(*args, cwd, env=None, timeout=60, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "mailer", *args],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kw,
+    )
+
+
+def loaded(text: str):
+    path = Path("issues/x.md")
+    return render_issue(parse_issue(path, text.encode(), Settings()), Settings())
+
+
+def refused(text: str) -> IssueError:
+    with pytest.raises(IssueError) as caught:
+        loaded(text)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("2027-02-30", 3),
+        ("0000-00-00", 3),
+        ("2027-13-01", 3),
+        ("2027-01-01 25:00", 3),
+        ("2027-01-01T10:00+99:00", 3),
+        ("20026-01-01", 3),
+    ],
+)
+def test_impossible_dates_name_their_line(value, line):
+    error = refused(f"---\ntitle: T\ndate: {value}\n---\nBody\n")
+    assert error.line == line and '"date"' in str(error) and str(error).startswith("issues/x.md:3")
+
+
+def test_a_year_a_zone_cannot_hold_is_an_error_not_an_overflow():
+    error = refused(
+        "---\ntitle: T\ndate: 2027-01-05\nsend_at: 9999-12-31 23:00 Etc/GMT-14\n---\nB\n"
+    )
+    assert error.line == 4 and "send_at" in str(error)
+
+
+def test_a_billion_laughs_is_refused_at_once():
+    laughs = "".join(
+        f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9) if n else 'lol'}]\n" for n in range(9)
+    )
+    started = time.perf_counter()
+    error = refused(f"---\n{laughs}title: *l8\ndate: 2027-01-05\n---\nBody\n")
+    assert time.perf_counter() - started < 0.5
+    assert "aliases" in str(error) and len(str(error)) < 200
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '"Part 1\\nPart 2: the sequel"',
+        "|\n  Line one\n  Bcc: x@example.org",
+        '"NUL \\0"',
+        '"ESC \\e[31m"',
+        '"A\\u2028B"',
+    ],
+    ids=["newline", "block", "nul", "esc", "line-separator"],
+)
+def test_a_title_is_one_clean_line(title):
+    error = refused(f"---\ntitle: {title}\ndate: 2027-01-05\n---\nBody\n")
+    assert error.line == 2 and '"title"' in str(error)
+
+
+def test_long_values_are_quoted_short():
+    error = refused(f"---\ntitle: T\ndate: 2027-01-05\nslug: '{'x!' * 5000}'\n---\nBody\n")
+    assert len(str(error)) < 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<table><tr><td>" * 4000 + "x",
+        "".join("> " if i % 2 == 0 else "- " for i in range(10_000)) + "x",
+        "\n".join("  " * i + "- x" for i in range(400)),
+        "<div>" * 200_000 + "x",
+        ">" * 2_000_000 + " x",
+    ],
+    ids=["deep-table", "quote-list", "nested-list", "divs", "quotes"],
+)
+def test_nesting_past_the_limits_is_refused_quickly(body):
+    started = time.perf_counter()
+    error = refused(f"---\ntitle: T\ndate: 2027-01-05\n---\n{body}\n")
+    assert time.perf_counter() - started < 3
+    assert "nest" in str(error) and error.line is not None and error.line >= 5
+
+
+def test_nesting_within_the_limits_renders():
+    lists = "\n".join("  " * i + "- x" for i in range(20))
+    html = loaded(f"---\ntitle: T\ndate: 2027-01-05\n---\n{lists}\n\n" + "<div>" * 40 + "y").html
+    assert html.count("<ul") >= 20
+
+
+def test_marked_sections_in_raw_html_are_text_not_a_crash():
+    rendered = loaded(
+        "---\ntitle: T\ndate: 2027-01-05\n---\n<div><![ x]></div>\n\n<!DOCTYPE [a]>\n"
+    )
+    assert "x" in rendered.text
+
+
+def test_an_issue_over_5_mb_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "big.md"
+    path.write_bytes(b"---\ntitle: T\ndate: 2027-01-05\n---\n" + b"x" * 5_100_000)
+    from mailer.issue import load_issue
+
+    with pytest.raises(IssueError, match="over 5 MB"):
+        load_issue(path, Settings())
+
+
+def test_one_bad_file_stays_one_bad_file_in_every_command(tmp_path):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "a-good.md").write_text(GOOD)
+    (issues / "b-bad-date.md").write_text("---\ntitle: T\ndate: 2027-02-30\n---\nBody\n")
+    (issues / "c-laughs.md").write_text("---\na: &a [x]\ntitle: *a\ndate: 2027-01-05\n---\nB\n")
+    (issues / "d-deep.md").write_text("---\ntitle: T\ndate: 2027-01-05\n---\n" + "<div>" * 5000)
+    build = mailer("build", "issues", "-o", "out", cwd=tmp_path)
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert "1 built, 3 failed" in build.stdout
+    assert f"issues{os.sep}b-bad-date.md:3: front matter" in build.stderr
+    assert (tmp_path / "out" / "a-good.html").exists()
+    check = mailer("check", "issues", "--format", "json", cwd=tmp_path)
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    import json
+
+    rows = json.loads(check.stdout)
+    assert {Path(r["path"]).name for r in rows if r["rule"] == "issue"} == {
+        "b-bad-date.md",
+        "c-laughs.md",
+        "d-deep.md",
+    }
+    archive = mailer("archive", "issues", "-o", "site", cwd=tmp_path)
+    assert "Traceback" not in archive.stderr
+
+
+def test_a_crash_in_a_worker_is_that_issues_error(tmp_path):
+    """If a native library still kills a worker, only the issue that did it fails."""
+    from mailer import batch
+
+    paths = []
+    for n in range(30):
+        path = tmp_path / f"i{n:02d}.md"
+        path.write_text(GOOD)
+        paths.append(path)
+    outcomes = list(batch.run(crash_on_i07, paths, Settings(), workers=3))
+    assert [o.source for o in outcomes] == paths
+    crashed = [o for o in outcomes if o.error is not None]
+    assert [o.source.name for o in crashed] == ["i07.md"]
+    assert "mailer crashed while rendering this issue" in str(crashed[0].error)
+    assert all(o.value == "ok" for o in outcomes if o.error is None)
+
+
+def crash_on_i07(source: Path, settings: Settings) -> str:
+    if source.name == "i07.md":
+        os.kill(os.getpid(), signal.SIGKILL)  # as a segfault would: the process is gone
+    return "ok"
+
+
+def test_the_pool_works_where_linux_calls_are_missing(tmp_path, monkeypatch):
+    """macOS and Windows: no sched_getaffinity, no fork: spawn and os.cpu_count instead."""
+    from mailer import batch
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(batch, "start_method", lambda: "spawn")
+    assert batch.cpu_count() >= 1
+    from mailer.build import build_issues
+
+    for n in range(25):
+        (tmp_path / f"i{n:02d}.md").write_text(GOOD)
+    built = list(build_issues([tmp_path], Settings(), tmp_path / "out", workers=2))
+    assert len(built) == 25 and all(b.error is None for b in built)
+
+
+def test_a_full_disk_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text(GOOD)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8000, 8000))
+
+    result = mailer("build", "issues", "-o", "out", cwd=tmp_path, preexec_fn=small_files)
+    assert result.returncode == 1 and "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--to", "me@example.org\r\nBcc: everyone@example.org"),
+        ("MAILER_TEST_TO", "me@example.org\nBcc: everyone@example.org"),
+        ("MAILER_FROM", "Ed <ed@example.org>\r\nBcc: everyone@example.org"),
+    ],
+)
+def test_a_line_break_in_an_address_is_refused_before_anything_is_sent(tmp_path, flag, value):
+    (tmp_path / "a.md").write_text(GOOD)
+    with socket.socket() as listener:  # a server that must never hear from us
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.1)
+        env = {"MAILER_SMTP_HOST": "127.0.0.1", "MAILER_SMTP_PORT": str(listener.getsockname()[1])}
+        env["MAILER_SMTP_SECURITY"] = "none"
+        args = ["test-send", "a.md"]
+        if flag == "--to":
+            args += ["--to", value]
+        else:
+            env[flag] = value
+            if flag == "MAILER_FROM":
+                args += ["--to", "me@example.org"]
+        result = mailer(*args, cwd=tmp_path, env=env)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert result.returncode == 1 and "line break" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_newsletters_from_must_be_one_address(tmp_path):
+    (tmp_path / "newsletter.toml").write_text(
+        '[newsletter]\nfrom = "Ed <ed@x.org>, Bcc <b@y.org>"\n'
+    )
+    (tmp_path / "a.md").write_text(GOOD)
+    result = mailer("build", "a.md", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1 and "newsletter.from must be an email address" in result.stderr
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+
+def forms(secret: str) -> list[str]:
+    """The shapes a secret could be echoed in."""
+    raw = secret.encode()
+    return [
+        secret,
+        base64.b64encode(raw).decode(),
+        base64.b64encode(b"mailer:" + raw).decode(),
+        base64.b64encode(b"\0editor\0" + raw).decode(),
+        quote(secret, safe=""),
+    ]
+
+
+def leaked(secret: str, *texts: str) -> list[str]:
+    return [form for form in forms(secret) for text in texts if form in text]
+
+
+def test_every_command_keeps_the_key_out_of_every_output(tmp_path, any_provider):
+    """Fakes that echo the whole request in their errors; every command that talks to the
+    provider, in text and JSON, with --debug, in GitHub Actions (annotations, job summary)."""
+    from datetime import UTC, datetime, timedelta
+
+    root = tmp_path / "news"
+    (root / "issues").mkdir(parents=True)
+    options = "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in any_provider.options.items())
+    (root / "newsletter.toml").write_text(
+        f'[provider]\nname = "{any_provider.name}"\n[provider.{any_provider.name}]\n{options}'
+    )
+    soon = (datetime.now(UTC) + timedelta(days=3)).date()
+    (root / "issues" / "a.md").write_text(f"---\ntitle: A\nsubtitle: S\ndate: {soon}\n---\nB\n")
+    summary = root / "summary.md"
+    env = {
+        **any_provider.env,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "MAILER_TEST_TO": "me@example.org",
+    }
+    fake = any_provider.fake
+    outputs: list[str] = []
+    commands = [
+        ["sync"],
+        ["sync", "--format", "json"],
+        ["--debug", "sync"],
+        ["push", "issues/a.md", "--draft"],
+        ["--debug", "push", "issues/a.md", "--draft"],
+        ["status"],
+        ["test-send", "issues/a.md", "--via", "provider"],
+    ]
+    for args in commands:
+        for call in (fake.list_call, fake.create_call, fake.update_call):
+            fake.echo_next(*call, 422)
+        fake.echo_next(*fake.list_call, 401)
+        result = mailer(*args, cwd=root, env=env)
+        outputs += [result.stdout, result.stderr]
+        fake.faults.clear()
+    outputs.append(summary.read_text() if summary.exists() else "")
+    assert any("[redacted]" in text for text in outputs)  # the echoes did reach the output
+    assert leaked(any_provider.key, *outputs) == []
+
+
+def test_a_key_with_a_pasted_newline_works_and_one_inside_is_refused_unshown(
+    buttondown, make_settings
+):
+    from fakes.buttondown import API_KEY
+
+    from mailer.providers import get_provider
+
+    padded = {
+        "MAILER_BUTTONDOWN_API_KEY": f" {API_KEY}\n",
+        "MAILER_BUTTONDOWN_BASE_URL": buttondown.url,
+    }
+    assert get_provider(make_settings(), padded).emails() == []
+    inside = {**padded, "MAILER_BUTTONDOWN_API_KEY": API_KEY[:8] + "\n" + API_KEY[8:]}
+    with pytest.raises(ConfigError) as caught:
+        get_provider(make_settings(), inside)
+    assert "MAILER_BUTTONDOWN_API_KEY" in str(caught.value) and API_KEY[8:] not in str(caught.value)
+
+
+def test_the_key_never_follows_a_redirect_or_a_link_to_another_host(any_provider, make_settings):
+    from fakes.server import Reply
+
+    from mailer.errors import ProviderError
+
+    elsewhere = "http://127.0.0.2:9/steal"
+    any_provider.fake.fail_next(*any_provider.fake.list_call, 302, {}, {"Location": elsewhere})
+    with pytest.raises(ProviderError, match="redirected"):
+        any_provider.provider(make_settings).emails()
+    assert isinstance(Reply, type)
+
+
+def test_buttondown_next_page_on_another_host_is_refused(buttondown, provider):
+    from mailer.errors import ProviderError
+
+    buttondown.fail_next(
+        "GET",
+        "/emails",
+        200,
+        {"results": [], "count": 9, "next": "https://attacker.example/emails?page=2"},
+    )
+    with pytest.raises(ProviderError, match="another address"):
+        provider.emails()
+
+
+@pytest.mark.parametrize("base", ["http://api.example.org/v1", "ftp://x"])
+def test_the_key_only_travels_over_https_but_to_this_machine(buttondown, make_settings, base):
+    from fakes.buttondown import API_KEY
+
+    from mailer.providers import get_provider
+
+    env = {"MAILER_BUTTONDOWN_API_KEY": API_KEY, "MAILER_BUTTONDOWN_BASE_URL": base}
+    with pytest.raises(ConfigError, match="must start with https://"):
+        get_provider(make_settings(), env)
+
+
+def test_a_hosted_providers_address_is_not_taken_from_newsletter_toml(tmp_path):
+    (tmp_path / "newsletter.toml").write_text(
+        '[provider.buttondown]\nbase_url = "https://evil.example"\n'
+    )
+    (tmp_path / "a.md").write_text(GOOD)
+    result = mailer(
+        "sync", "a.md", "--dry-run", cwd=tmp_path, env={"MAILER_BUTTONDOWN_API_KEY": "k" * 20}
+    )
+    assert result.returncode == 1 and "base_url is not read from newsletter.toml" in result.stderr
+
+
+def test_an_smtp_server_that_echoes_auth_never_shows_the_password(tmp_path):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    password = "s3cret-Pa55word-echoed"
+
+    def echoing(server, session, envelope, mechanism, auth_data):
+        blob = base64.b64encode(b"\0editor\0" + password.encode()).decode()
+        return AuthResult(success=False, handled=False, message=f"535 no: {password} {blob}")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(
+        object(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=echoing,
+        auth_require_tls=False,
+        auth_exclude_mechanism=["LOGIN"],
+    )
+    controller.start()
+    try:
+        (tmp_path / "a.md").write_text(GOOD)
+        env = {
+            "MAILER_SMTP_HOST": "127.0.0.1",
+            "MAILER_SMTP_PORT": str(port),
+            "MAILER_SMTP_SECURITY": "none",
+            "MAILER_SMTP_USERNAME": "editor",
+            "MAILER_SMTP_PASSWORD": password,
+        }
+        result = mailer("test-send", "a.md", "--to", "me@example.org", cwd=tmp_path, env=env)
+        debug = mailer(
+            "--debug", "test-send", "a.md", "--to", "me@example.org", cwd=tmp_path, env=env
+        )
+        non_ascii = mailer(
+            "test-send",
+            "a.md",
+            "--to",
+            "me@example.org",
+            cwd=tmp_path,
+            env={**env, "MAILER_SMTP_PASSWORD": "pässwörd-non-ascii"},
+        )
+    finally:
+        controller.stop()
+    assert result.returncode == 1 and "[redacted]" in result.stderr
+    assert leaked(password, result.stdout, result.stderr, debug.stdout, debug.stderr) == []
+    assert non_ascii.returncode == 1 and "Traceback" not in non_ascii.stderr
+    assert "only ASCII" in non_ascii.stderr and "pässwörd" not in non_ascii.stderr
+
+
+def test_redaction_finds_a_secret_inside_any_base64():
+    from mailer import secrets
+
+    secrets.register("Sup3r-secret-value")
+    for prefix in (b"", b"x", b"xy", b"user:", b"\0me\0"):
+        blob = base64.b64encode(prefix + b"Sup3r-secret-value" + b"tail").decode()
+        assert "Sup3r" not in secrets.redact(blob) and "[redacted]" in secrets.redact(blob)
+
+
+# -- the fuzzer ----------------------------------------------------------------------------
+
+
+def test_fuzzed_issue_files_never_crash_hang_or_trace(tmp_path):
+    """A bounded, seeded run in CI; `python bench/fuzz.py` runs thousands."""
+    from fuzzing import fuzz
+
+    count = int(os.environ.get("MAILER_FUZZ_COUNT", "150"))
+    tally, bad = fuzz(seed=20261201, count=count, folder=tmp_path, seconds=20)
+    assert (tally.tracebacks, tally.crashes, tally.hangs) == (0, 0, 0), (tally.line(), bad[:5])
+    assert tally.built > count // 10 and tally.clean_errors > count // 10, tally.line()
