@@ -188,13 +188,15 @@ def _mtime(path: Path) -> int:
         return -1
 
 
-def make_handler(site: PreviewSite, port: int) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    site: PreviewSite, port: int, idle_timeout: float = 30.0
+) -> type[BaseHTTPRequestHandler]:
     allowed_hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "mailer-preview"
         protocol_version = "HTTP/1.1"
-        timeout = 30  # an idle connection does not hold a thread for ever
+        timeout = idle_timeout  # an idle connection does not hold a thread for ever
 
         def log_message(self, *args: Any) -> None:
             """Quiet: the editor's terminal shows what mailer says, not every request."""
@@ -300,13 +302,19 @@ class _Server(ThreadingHTTPServer):
 class PreviewServer:
     """The server and its watcher; `serve()` blocks, `start()`/`stop()` are for tests."""
 
-    def __init__(self, site: PreviewSite, port: int = DEFAULT_PORT, interval: float = 0.02) -> None:
+    def __init__(
+        self,
+        site: PreviewSite,
+        port: int = DEFAULT_PORT,
+        interval: float = 0.02,
+        idle_timeout: float = 30.0,
+    ) -> None:
         self.site = site
-        self.httpd = _Server(("127.0.0.1", port), make_handler(site, port))
+        self.httpd = _Server(("127.0.0.1", port), make_handler(site, port, idle_timeout))
         self.httpd.daemon_threads = True
         if port == 0:  # the real port is known only now: rebuild the handler for it
             real = self.httpd.server_address[1]
-            self.httpd.RequestHandlerClass = make_handler(site, real)
+            self.httpd.RequestHandlerClass = make_handler(site, real, idle_timeout)
         self.port = int(self.httpd.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/"
         self.stop_event = threading.Event()

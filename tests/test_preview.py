@@ -189,3 +189,30 @@ def test_a_template_change_re_renders_everything(tmp_path):
     assert site.refresh() and site.version > before
     assert site.entries["a"].rendered.text.startswith("Two")
     assert not site.refresh()  # nothing changed since: nothing re-rendered
+
+
+def test_nothing_an_editor_saves_takes_the_preview_down(issues, page):
+    site = PreviewSite([issues], lambda: load_settings(ROOT / "newsletter.toml", env={}))
+    with PreviewServer(site, 0, interval=0.05, idle_timeout=0.5) as server:
+        deep = issues / "2099-01-01-deep.md"
+        deep.write_text("---\ntitle: Deep\ndate: 2099-01-01\n---\n" + "<table><tr><td>" * 4000)
+        laughs = issues / "2099-01-02-laughs.md"
+        laughs.write_text("---\na: &a [x]\ntitle: *a\ndate: 2099-01-02\n---\nBody\n")
+        page.goto(server.url)
+        page.wait_for_selector("tr.broken >> nth=1", timeout=5000)
+        text = page.inner_text("body")
+        assert "nests more than 100 elements deep" in text and "aliases" in text
+        # the folder vanishes and comes back (a branch switch): the watcher keeps going
+        moved = issues.with_name("moved")
+        issues.rename(moved)
+        site.refresh()  # what the watcher does; it must not raise
+        moved.rename(issues)
+        deep.unlink()
+        page.wait_for_function("!document.body.innerText.includes('Deep')", timeout=5000)
+        # an idle connection is closed after the timeout instead of holding a thread
+        import socket
+
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as idle:
+            idle.settimeout(5)
+            assert idle.recv(1) == b""
+        assert get(server, "/")[0] == 200
