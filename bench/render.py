@@ -55,7 +55,7 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
             everything.append(took)
             best[n] = min(best[n], took)
             t0 = clock()
-            render_issue(load_issue(path, settings), settings, checks=False)
+            render_issue(load_issue(path, settings), settings)
             best_bare[n] = min(best_bare[n], (clock() - t0) * 1000)
             # the stages again, one by one, to show where the time goes
             t = [clock()]

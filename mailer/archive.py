@@ -65,7 +65,7 @@ def build_archive(
         if issue.send_at > now:
             skipped.append((source, "not sent yet"))
             continue
-        rendered = render_issue(issue, settings, checks=False)
+        rendered = render_issue(issue, settings)
         pages.append(Page(rendered, settings.archive_path.format(slug=issue.slug).strip("/") + "/"))
     pages.sort(key=lambda p: (p.rendered.issue.send_at, p.rendered.issue.slug), reverse=True)
     files: dict[str, str] = {}

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailer import batch
+from mailer.checks.runner import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
+from mailer.finding import Finding
 from mailer.issue import load_issue
-from mailer.lint import Finding
 from mailer.output import make_dir, write_outputs
 from mailer.render import Rendered, render_issue
 
@@ -31,8 +32,8 @@ class Built:
 
 
 def render_path(path: Path, settings: Settings) -> Rendered:
-    """Load and render one issue file."""
-    return render_issue(load_issue(path, settings), settings)
+    """Load and render one issue file, with the gate's findings."""
+    return check_rendered(render_issue(load_issue(path, settings), settings), settings)
 
 
 def build_one(source: Path, settings: Settings, out_dir: Path) -> Built:

@@ -38,6 +38,10 @@ def cli(ctx: click.Context, config: Path | None, debug: bool) -> None:
     Start with `mailer build` (renders issues/ into build/) or `mailer new "Title"`.
     """
     ctx.obj = State(config, debug or os.environ.get("MAILER_DEBUG") == "1")
+    if ctx.obj.debug:
+        from mailer.checks import runner
+
+        runner.RAISE_RULE_ERRORS = True  # a rule that crashes shows its traceback
 
 
 for _command in (*WRITING, *SENDING):

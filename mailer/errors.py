@@ -10,7 +10,6 @@ Every error a user can cause is a ``MailerError``; the CLI catches it once and p
     ├── IssueError         path + line + what is wrong in front matter or body
     ├── TemplateError      template + line (from Jinja) or the MJML compiler's message
     ├── OutputError        an output file or folder that cannot be written
-    ├── LintFailed         carries the findings that failed the gate
     ├── ProviderError      provider + HTTP status + the provider's own message
     │   ├── ProviderAuthError    the key is missing, wrong or lacks permission
     │   ├── ProviderUnavailable  no usable answer after retries (timeouts, 5xx, 429)
@@ -19,23 +18,25 @@ Every error a user can cause is a ``MailerError``; the CLI catches it once and p
     │   └── UnsupportedFeature   a field the provider cannot express
     └── SendError          SMTP host:port + the server's reply
 
-Errors hold fields and format themselves in ``__str__`` so every caller gets the same wording.
+Errors hold fields and format themselves in ``__str__`` so every caller gets the same wording;
+every one has ``message`` (what is wrong, without where) and ``path`` and ``line`` (where, when
+known), so a caller that lists errors as findings needs no guessing. Text from outside (a
+provider's reply, a server's) is masked for secrets when an error formats itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mailer.secrets import redact
-
-if TYPE_CHECKING:
-    from mailer.lint import Finding
 
 
 class MailerError(Exception):
     """Base class: something the user can fix."""
+
+    message: str = ""
+    path: Path | None = None
+    line: int | None = None
 
     def __reduce__(self) -> tuple[object, ...]:
         # our errors take keyword fields; pickle (for build's worker processes) keeps them all
@@ -67,6 +68,7 @@ class ConfigError(MailerError):
         super().__init__(message)
         self.message = message
         self.source = source
+        self.path = Path(source) if source else None
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}" if self.source else self.message
@@ -92,6 +94,7 @@ class TemplateError(MailerError):
     def __init__(self, template: str, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.template = template
+        self.path = Path(template)
         self.line = line
         self.message = message
 
@@ -112,14 +115,6 @@ class OutputError(MailerError):
         return f"{self.path}: {self.message}"
 
 
-class LintFailed(MailerError):
-    """The quality gate failed; carries the findings that failed it."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__(f"{len(findings)} finding(s) failed the check")
-        self.findings = tuple(findings)
-
-
 class ProviderError(MailerError):
     """A provider refused or failed a request: ``<Provider> <what> (HTTP <status> <code>): …``."""
 
@@ -133,13 +128,14 @@ class ProviderError(MailerError):
         detail: str = "",
         hint: str = "",
     ) -> None:
-        super().__init__(detail or what)
+        super().__init__(redact(detail or what))
         self.provider = provider
         self.what = what
         self.status = status
         self.code = code
         self.detail = detail
         self.hint = hint
+        self.message = str(self)
 
     def __str__(self) -> str:
         where = ""
@@ -179,9 +175,9 @@ class SendError(MailerError):
     """A test email could not be sent: ``host:port: what happened (server reply)``."""
 
     def __init__(self, server: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.server = server
-        self.message = message
+        self.message = redact(message)
 
     def __str__(self) -> str:
         return redact(f"{self.server}: {self.message}")

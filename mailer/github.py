@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from mailer.lint import Finding
+from mailer.finding import Finding
 from mailer.secrets import redact
 
 

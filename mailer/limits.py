@@ -21,6 +21,7 @@ MAX_CONTAINER_DEPTH = 50  # Markdown lists and block quotes inside each other
 MAX_ELEMENT_DEPTH = 100  # HTML elements inside each other in the body
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 QUOTE_CHARS = 80  # of a value, in an error message
+GMAIL_CLIP_BYTES = 102 * 1024  # Gmail shows the start of a longer email and a link for the rest
 
 
 def shown(value: object) -> str:

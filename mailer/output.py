@@ -16,7 +16,7 @@ from typing import Any
 
 from mailer.config import Settings
 from mailer.errors import OutputError
-from mailer.lint import GMAIL_CLIP_BYTES
+from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.message import build_message, content_hash
 from mailer.render import Rendered
 

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mailer.checks.runner import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError
+from mailer.finding import count
 from mailer.issue import ISSUE_SUFFIXES, load_issue
-from mailer.lint import GMAIL_CLIP_BYTES, count
+from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.render import Rendered, render_issue
 from mailer.templates import render_template
 
@@ -124,7 +126,7 @@ class PreviewSite:
         entry = Entry(source, mtime)
         try:
             issue = load_issue(source, self.settings)
-            entry.rendered = render_issue(issue, self.settings)
+            entry.rendered = check_rendered(render_issue(issue, self.settings), self.settings)
         except MailerError as exc:
             entry.error = str(exc)
         except Exception as exc:  # a bug in mailer: shown on the page, the server keeps going

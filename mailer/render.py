@@ -8,7 +8,8 @@
     splice    the fragment goes into the shell *after* compilation, its CSS inlined: issue
               HTML, however malformed, never reaches the MJML parser
     text      the same events → plain text → text layout
-    lint      findings over all of the above
+
+The gate (``mailer.checks``) runs over the result: callers that show findings ask for them.
 
 Every stage is a plain function; nothing touches the network; the same input gives the same bytes.
 """
@@ -17,14 +18,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from mailer.config import Settings
 from mailer.errors import IssueError
+from mailer.finding import Finding
 from mailer.issue import Issue
 from mailer.layout import layout_context, render_email
 from mailer.limits import MAX_ELEMENT_DEPTH, tag_depth
-from mailer.lint import Finding, Subject, run_rules
 from mailer.markdown import Document, markdown_to_html, parse_markdown
 from mailer.plaintext import markdown_to_text
 from mailer.sanitize import sanitize_html
@@ -41,15 +42,13 @@ class Rendered:
     html: str
     text: str
     body_html: str = ""  # the issue's own content, sanitized, before the layout wraps it
-    findings: tuple[Finding, ...] = ()
+    document: Document | None = None  # the parsed body, for the gate
+    findings: tuple[Finding, ...] = ()  # filled by the gate (mailer.checks), not by rendering
     render_ms: float = 0.0
 
 
-def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Rendered:
-    """Render one issue to its final HTML and text parts, with lint findings.
-
-    `checks=False` skips the rules, for callers that do not show findings (sync, archive).
-    """
+def render_issue(issue: Issue, settings: Settings) -> Rendered:
+    """Render one issue to its final HTML and text parts."""
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line, issue.path)
     body = markdown_to_html(doc, settings.url)
@@ -67,14 +66,10 @@ def render_issue(issue: Issue, settings: Settings, *, checks: bool = True) -> Re
     html = render_email(issue, settings, fragment, context)
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
-    rendered = Rendered(issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment)
-    findings = lint(rendered, doc, settings) if checks else ()
     elapsed = (time.perf_counter() - started) * 1000
-    return replace(rendered, findings=findings, render_ms=elapsed)
-
-
-def lint(rendered: Rendered, doc: Document, settings: Settings) -> tuple[Finding, ...]:
-    return run_rules(Subject(rendered.issue, doc, rendered, settings))
+    return Rendered(
+        issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment, doc, (), elapsed
+    )
 
 
 def _tidy_text(text: str) -> str:

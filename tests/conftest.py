@@ -37,6 +37,9 @@ def isolated(
     from mailer import secrets
 
     secrets.forget_all()  # secrets a test read are not masked in the next one's output
+    from mailer.checks import runner
+
+    monkeypatch.setattr(runner, "RAISE_RULE_ERRORS", True)  # a rule that crashes is a bug
     yield home
 
 

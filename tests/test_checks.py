@@ -11,19 +11,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailer.check import check_paths, format_github, format_json, format_text
+from mailer.checks.issues import check_paths
+from mailer.checks.report import format_github, format_json, format_text
+from mailer.checks.runner import Candidate, check_rendered, run_rules
+from mailer.finding import Finding
 from mailer.issue import load_issue
-from mailer.lint import Finding, Subject, run_rules
 from mailer.markdown import parse_markdown
 from mailer.render import render_issue
 
 HEADER = "---\ntitle: T\nsubtitle: S\ndate: 2024-01-01\n{extra}---\n"
 
 
+def gate(path, settings):
+    """The gate's findings for one issue file."""
+    return check_rendered(render_issue(load_issue(path, settings), settings), settings).findings
+
+
 def findings(write_issue, make_settings, body, extra="", **settings):
     s = make_settings(**settings)
     path = write_issue(HEADER.format(extra=extra) + body)
-    return render_issue(load_issue(path, s), s).findings
+    return check_rendered(render_issue(load_issue(path, s), s), s).findings
 
 
 def rules(found):
@@ -155,7 +162,7 @@ def test_preheader_and_size(write_issue, make_settings):
         "---\ntitle: T\ndate: 2024-01-01\n---\n"
         + "\n\n".join(f"Paragraph {i} " + "word " * 40 for i in range(600))
     )
-    found = rules(render_issue(load_issue(path, s), s).findings)
+    found = rules(check_rendered(render_issue(load_issue(path, s), s), s).findings)
     assert ("preheader", "warning") in found and ("size", "error") in found
 
 
@@ -165,10 +172,14 @@ def test_schedule_past_only_for_recent_issues(write_issue, make_settings):
     old, future = "2020-01-01", (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     for day, expected in ((recent, True), (old, False), (future, False)):
         path = write_issue(f"---\ntitle: T\nsubtitle: S\ndate: {day}\n---\nBody\n")
-        got = "schedule-past" in {f.rule for f in render_issue(load_issue(path, s), s).findings}
+        got = "schedule-past" in {
+            f.rule for f in check_rendered(render_issue(load_issue(path, s), s), s).findings
+        }
         assert got is expected, day
     draft = write_issue(f"---\ntitle: T\nsubtitle: S\ndate: {recent}\ndraft: true\n---\nBody\n")
-    assert "schedule-past" not in {f.rule for f in render_issue(load_issue(draft, s), s).findings}
+    assert "schedule-past" not in {
+        f.rule for f in check_rendered(render_issue(load_issue(draft, s), s), s).findings
+    }
 
 
 def test_image_width_of_local_files(tmp_path, write_issue, make_settings):
@@ -211,7 +222,13 @@ def test_a_crashing_rule_becomes_a_finding(write_issue, make_settings):
         raise ValueError("odd input")
         yield  # pragma: no cover
 
-    found = run_rules(Subject(issue, parse_markdown(issue.body), rendered, s), [check_exploding])
+    candidate = Candidate(issue, parse_markdown(issue.body), rendered, s)
+    with pytest.raises(ValueError, match="odd input"):  # under the tests (and --debug): loud
+        run_rules(candidate, [check_exploding])
+    from mailer.checks import runner
+
+    runner.RAISE_RULE_ERRORS = False  # for users: a finding, the other rules still run
+    found = run_rules(candidate, [check_exploding])
     assert found[0].rule == "exploding" and "could not run" in found[0].message
 
 
@@ -225,7 +242,7 @@ def test_formats():
     finding = Finding(
         __import__("pathlib").Path("issues/a.md"), 3, "link-text", "warning", "bad, really: 100%"
     )
-    from mailer.check import CheckResult
+    from mailer.checks.report import CheckResult
 
     result = CheckResult(1, (finding,))
     assert json.loads(format_json(result)) == [finding.as_dict()]
@@ -275,14 +292,17 @@ def test_html_lang_fails_when_a_template_drops_it(tmp_path, write_issue):
     (tmp_path / "newsletter.toml").write_text("")
     settings = load_settings(tmp_path / "newsletter.toml", env={})
     assert "html-lang" not in {
-        f.rule for f in render_issue(load_issue(path, settings), settings).findings
+        f.rule
+        for f in check_rendered(
+            render_issue(load_issue(path, settings), settings), settings
+        ).findings
     }
     (tmp_path / "templates").mkdir()
     layout = (BUILTIN / "email.mjml.j2").read_text()
     (tmp_path / "templates" / "email.mjml.j2").write_text(
         layout.replace('<mjml lang="{{ issue.language }}"', "<mjml")
     )
-    found = render_issue(load_issue(path, settings), settings).findings
+    found = check_rendered(render_issue(load_issue(path, settings), settings), settings).findings
     assert [f.severity for f in found if f.rule == "html-lang"] == ["error"]
 
 

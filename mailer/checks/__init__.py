@@ -1,5 +1,6 @@
-"""Every rule of ``mailer check``, each a small function ``check_<rule>(subject)`` yielding
-Findings. Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to them.
+"""The gate, ``mailer check``: every rule, each a small function ``check_<rule>(candidate)``
+yielding Findings (``runner.py`` runs them, ``issues.py`` over many issues, ``report.py`` says
+what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to them.
 
 | id | severity | what |
 |---|---|---|
@@ -58,7 +59,7 @@ from mailer.checks.meta import (
     check_schedule_past,
     check_subject,
 )
-from mailer.lint import Rule
+from mailer.checks.runner import Rule
 
 RULES: tuple[Rule, ...] = (
     check_subject,

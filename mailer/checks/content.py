@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mailer.lint import Finding, Subject
+from mailer.checks.runner import Candidate
+from mailer.finding import Finding
 from mailer.mergetags import BLOCKS, is_merge_variable
 from mailer.rawhtml import RawHtmlParser
 from mailer.sanitize import REMOVED_WITH_CONTENT
@@ -34,7 +35,7 @@ class _TagScanner(RawHtmlParser):
                 self.found.append(f"a javascript: URL on <{tag}>")
 
 
-def check_forbidden_markup(s: Subject) -> Iterator[Finding]:
+def check_forbidden_markup(s: Candidate) -> Iterator[Finding]:
     raw_html = s.inventory.raw_html
     # one cheap look over all of it first; the parser decides, event by event, only when needed
     if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
@@ -60,7 +61,7 @@ _BLOCK = re.compile(r"\{%-?\s*(\w*).*?-?%\}")
 _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
 
 
-def check_template_leftover(s: Subject) -> Iterator[Finding]:
+def check_template_leftover(s: Candidate) -> Iterator[Finding]:
     provider = s.settings.provider
     blocks = BLOCKS.get(provider, frozenset())
     if "{" not in s.inventory.all_text:
@@ -98,7 +99,7 @@ def check_template_leftover(s: Subject) -> Iterator[Finding]:
 _PLACEHOLDER = re.compile(r"\b(?:TK|TODO|FIXME|XXX)\b|[Ll]orem [Ii]psum")
 
 
-def check_placeholder(s: Subject) -> Iterator[Finding]:
+def check_placeholder(s: Candidate) -> Iterator[Finding]:
     # a link titled "Remove the last FIXME" names the marker, it is not one
     # substring scans are C-speed, the pattern is not: look for the markers' letters first,
     # over all the text and then per text, and run the pattern only where they are
@@ -117,7 +118,7 @@ _MARKERS = ("TK", "TODO", "FIXME", "XXX", "orem ipsum", "orem Ipsum")
 _UNRESOLVED = re.compile(r"\[([^\[\]]+)\]\[([^\[\]]*)\]")
 
 
-def check_reference_unresolved(s: Subject) -> Iterator[Finding]:
+def check_reference_unresolved(s: Candidate) -> Iterator[Finding]:
     if "][" not in s.inventory.all_text:
         return
     for text, index, _ in s.inventory.texts:

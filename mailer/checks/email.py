@@ -9,14 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mailer.lint import GMAIL_CLIP_BYTES, Finding, Subject
+from mailer.checks.runner import Candidate
+from mailer.finding import Finding
+from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.sanitize import ALLOWED_STYLES
 
 SIZE_WARNING_BYTES = 90 * 1024
 CSS_SUPPORT = Path(__file__).resolve().parent.parent / "data" / "css-support.json"
 
 
-def check_size(s: Subject) -> Iterator[Finding]:
+def check_size(s: Candidate) -> Iterator[Finding]:
     size = len(s.rendered.html.encode("utf-8"))
     kb = size / 1024
     if size > GMAIL_CLIP_BYTES:
@@ -46,7 +48,7 @@ def css_support() -> dict[str, Any]:
 _DECLARATION = re.compile(r"([a-zA-Z-]+)\s*:")
 
 
-def check_css_support(s: Subject) -> Iterator[Finding]:
+def check_css_support(s: Candidate) -> Iterator[Finding]:
     """Inline CSS the editor wrote in raw HTML: dropped by mailer, or ignored by big clients."""
     if not s.inventory.styles:
         return
@@ -84,7 +86,7 @@ def check_css_support(s: Subject) -> Iterator[Finding]:
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 
 
-def check_html_lang(s: Subject) -> Iterator[Finding]:
+def check_html_lang(s: Candidate) -> Iterator[Finding]:
     tag = _HTML_TAG.search(s.rendered.html)
     lang = re.search(r'\slang="([^"]*)"', tag[0]) if tag else None
     # MJML writes lang="und" (undetermined) when the layout gives none: just as unhelpful
@@ -98,7 +100,7 @@ def check_html_lang(s: Subject) -> Iterator[Finding]:
         )
 
 
-def check_heading_skip(s: Subject) -> Iterator[Finding]:
+def check_heading_skip(s: Candidate) -> Iterator[Finding]:
     previous = 1  # the email's title is the h1
     for level, index in s.inventory.headings:
         if level > previous + 1:
@@ -111,7 +113,7 @@ def check_heading_skip(s: Subject) -> Iterator[Finding]:
         previous = level
 
 
-def check_layout_table(s: Subject) -> Iterator[Finding]:
+def check_layout_table(s: Candidate) -> Iterator[Finding]:
     for has_header_or_role, index in s.inventory.tables:
         if not has_header_or_role:
             yield s.finding(

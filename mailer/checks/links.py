@@ -7,7 +7,8 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-from mailer.lint import Finding, Subject
+from mailer.checks.runner import Candidate
+from mailer.finding import Finding
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _MERGE = ("{{", "{%", "*|")
@@ -18,7 +19,7 @@ def _is_relative(url: str) -> bool:
     return not (_SCHEME.match(url) or url.startswith(("#", "//", *_MERGE)))
 
 
-def check_link_broken(s: Subject) -> Iterator[Finding]:
+def check_link_broken(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
         href = link.href.strip()
         problem = None
@@ -35,7 +36,7 @@ def check_link_broken(s: Subject) -> Iterator[Finding]:
             yield s.finding(s.line(link.index), "link-broken", "error", problem)
 
 
-def check_anchor_missing(s: Subject) -> Iterator[Finding]:
+def check_anchor_missing(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
         if link.href.startswith("#") and len(link.href) > 1:
             target = link.href[1:]
@@ -49,7 +50,7 @@ def check_anchor_missing(s: Subject) -> Iterator[Finding]:
                 )
 
 
-def check_link_insecure(s: Subject) -> Iterator[Finding]:
+def check_link_insecure(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
         if link.href.startswith("http://") and _HOST.match(link.href):
             yield s.finding(
@@ -75,7 +76,7 @@ _SAYS_NOTHING = {
 }
 
 
-def check_link_text(s: Subject) -> Iterator[Finding]:
+def check_link_text(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
         text = link.text.strip().strip(".:!").lower()
         if text in _SAYS_NOTHING:
@@ -110,7 +111,7 @@ _PLACEHOLDER_ALT = {
 }
 
 
-def check_image_alt(s: Subject) -> Iterator[Finding]:
+def check_image_alt(s: Candidate) -> Iterator[Finding]:
     for image in s.inventory.images:
         alt = (image.alt or "").strip()
         name = image.src.rsplit("/", 1)[-1]
@@ -131,7 +132,7 @@ def check_image_alt(s: Subject) -> Iterator[Finding]:
             )
 
 
-def check_image_src(s: Subject) -> Iterator[Finding]:
+def check_image_src(s: Candidate) -> Iterator[Finding]:
     for image in s.inventory.images:
         src = image.src.strip()
         if not src:
@@ -153,7 +154,7 @@ def check_image_src(s: Subject) -> Iterator[Finding]:
             )
 
 
-def check_image_width(s: Subject) -> Iterator[Finding]:
+def check_image_width(s: Candidate) -> Iterator[Finding]:
     content_width = s.settings.width - 56  # the body's side padding
     for image in s.inventory.images:
         if image.width:
@@ -170,7 +171,7 @@ def check_image_width(s: Subject) -> Iterator[Finding]:
             )
 
 
-def _local_file(s: Subject, src: str) -> Path | None:
+def _local_file(s: Candidate, src: str) -> Path | None:
     """The file on disk an image refers to, when the newsletter's repository has it."""
     if s.settings.url and src.startswith(s.settings.url):
         src = src[len(s.settings.url.rstrip("/")) :]

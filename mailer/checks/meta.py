@@ -5,16 +5,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from mailer.checks.runner import Candidate
+from mailer.finding import Finding
 from mailer.issue import KNOWN_KEYS, Issue
-from mailer.lint import Finding, Subject
 
 SUBJECT_MAX = 100
 RECENT = timedelta(days=7)  # a send time passed longer ago than this belongs to the archive
 
 
-def check_subject(s: Subject) -> Iterator[Finding]:
+def check_subject(s: Candidate) -> Iterator[Finding]:
     subject = s.rendered.subject.strip()
     line = s.issue.line_of("subject") or s.issue.line_of("title")
     if not subject:
@@ -28,7 +31,7 @@ def check_subject(s: Subject) -> Iterator[Finding]:
         )
 
 
-def check_preheader(s: Subject) -> Iterator[Finding]:
+def check_preheader(s: Candidate) -> Iterator[Finding]:
     if not s.rendered.preheader.strip():
         yield s.finding(
             s.issue.line_of("preheader") or s.issue.line_of("subtitle") or 1,
@@ -39,7 +42,7 @@ def check_preheader(s: Subject) -> Iterator[Finding]:
         )
 
 
-def check_front_matter_key(s: Subject) -> Iterator[Finding]:
+def check_front_matter_key(s: Candidate) -> Iterator[Finding]:
     for key in s.issue.meta:
         if key in KNOWN_KEYS:
             continue
@@ -53,7 +56,7 @@ def check_front_matter_key(s: Subject) -> Iterator[Finding]:
             )
 
 
-def check_hero_image(s: Subject) -> Iterator[Finding]:
+def check_hero_image(s: Candidate) -> Iterator[Finding]:
     hero = s.issue.meta.get("hero_img")
     if hero in (None, ""):
         return
@@ -66,7 +69,7 @@ def check_hero_image(s: Subject) -> Iterator[Finding]:
         )
 
 
-def check_schedule_past(s: Subject) -> Iterator[Finding]:
+def check_schedule_past(s: Candidate) -> Iterator[Finding]:
     issue = s.issue
     now = datetime.now(UTC)
     if issue.draft or not now - RECENT < issue.send_at < now:
@@ -81,9 +84,23 @@ def check_schedule_past(s: Subject) -> Iterator[Finding]:
     )
 
 
-def check_issues(issues: Iterable[Issue]) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Dated:
+    """What the rules across issues need of one issue (small: it crosses from a worker)."""
+
+    path: Path
+    date: date
+    draft: bool
+    line: int | None
+
+    @classmethod
+    def of(cls, issue: Issue) -> Dated:
+        return cls(issue.path, issue.date, issue.draft, issue.line_of("date"))
+
+
+def check_issues(issues: Iterable[Dated]) -> Iterator[Finding]:
     """Rules across issues: two (non-draft) issues on the same day."""
-    by_day: dict[object, Issue] = {}
+    by_day: dict[object, Dated] = {}
     for issue in sorted(issues, key=lambda i: (i.date, str(i.path))):
         if issue.draft:
             continue
@@ -91,7 +108,7 @@ def check_issues(issues: Iterable[Issue]) -> Iterator[Finding]:
         if first is not issue:
             yield Finding(
                 issue.path,
-                issue.line_of("date"),
+                issue.line,
                 "schedule-same-day",
                 "warning",
                 f"{first.path} is dated the same day ({issue.date}); subscribers "

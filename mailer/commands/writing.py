@@ -32,8 +32,9 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
     """
     from mailer.build import build_issues
+    from mailer.finding import count
     from mailer.github import annotation_lines, in_actions, table, write_summary
-    from mailer.lint import GMAIL_CLIP_BYTES, count
+    from mailer.limits import GMAIL_CLIP_BYTES
 
     settings = state.settings()
     started = time.perf_counter()
@@ -103,13 +104,8 @@ def check(state: State, paths: tuple[Path, ...], fmt: str, strict: bool) -> None
 
     Example: mailer check issues/ --strict --format github
     """
-    from mailer.check import (
-        check_paths,
-        format_github,
-        format_json,
-        format_text,
-        summary_markdown,
-    )
+    from mailer.checks.issues import check_paths
+    from mailer.checks.report import format_github, format_json, format_text, summary_markdown
     from mailer.github import in_actions, write_summary
 
     result = check_paths(list(paths) or [Path("issues")], state.settings())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mailer.config import Settings
-from mailer.lint import Finding
+from mailer.finding import Finding
 from mailer.sync.plan import WRITES
 from mailer.sync.run import SyncReport, describe_time
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailer.checks.runner import check_rendered
 from mailer.config import Settings
 from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
+from mailer.finding import Finding
 from mailer.issue import Issue, find_issues, load_issue
-from mailer.lint import Finding
 from mailer.message import content_hash
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
 from mailer.render import Rendered, render_issue
@@ -72,7 +73,9 @@ def load_for_sync(paths: list[Path], settings: Settings, *, allow_errors: bool =
     held: list[Finding] = []
     for source in find_issues(paths):
         try:
-            rendered = render_issue(load_issue(source, settings), settings)
+            rendered = check_rendered(
+                render_issue(load_issue(source, settings), settings), settings
+            )
         except MailerError as exc:
             broken.append((source, exc))
             continue

@@ -1,9 +1,9 @@
-"""The quality gate's frame: ``Finding``, what a rule looks at (``Subject``), and the runner.
+"""The gate's frame: what a rule looks at (``Candidate``) and the runner.
 
-The rules themselves live in ``mailer/checks/``, one small function each, listed in
-``mailer.checks.RULES``. A rule never raises on odd input: if one does anyway, the runner turns
-it into a finding rather than a traceback. Callers (build, check) decide what fails: errors
-always, warnings with ``--strict``.
+The rules live beside this module, one small function each, listed in ``mailer.checks.RULES``.
+A rule never raises on odd input: if one does anyway, the runner turns it into a finding (or,
+under the tests and with --debug, lets it raise). Callers decide what fails: errors always,
+warnings with ``--strict``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from mailer.finding import Finding, Severity
 
 if TYPE_CHECKING:
     from mailer.checks.inventory import Inventory
@@ -23,36 +24,9 @@ if TYPE_CHECKING:
     from mailer.markdown import Document
     from mailer.render import Rendered
 
-Severity = Literal["error", "warning"]
-GMAIL_CLIP_BYTES = 102 * 1024
-
 
 @dataclass(frozen=True)
-class Finding:
-    """One thing wrong with an issue, where it is and how bad."""
-
-    path: Path
-    line: int | None
-    rule: str
-    severity: Severity
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.severity}: {self.message} [{self.rule}]"
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "path": str(self.path),
-            "line": self.line,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-        }
-
-
-@dataclass(frozen=True)
-class Subject:
+class Candidate:
     """What a rule looks at: the issue, its parsed body, its rendering and the settings."""
 
     issue: Issue
@@ -86,10 +60,15 @@ class Subject:
 _ID_OR_NAME = re.compile(r' (?:id|name)="([^"]*)"')
 
 
-Rule = Callable[[Subject], Iterable[Finding]]
+Rule = Callable[[Candidate], Iterable[Finding]]
 
 
-def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> tuple[Finding, ...]:
+# Under the tests and with --debug a rule that crashes raises (a bug must be seen); otherwise
+# it becomes a finding, so one broken rule does not hide the others' findings
+RAISE_RULE_ERRORS = False
+
+
+def run_rules(candidate: Candidate, rules: Iterable[Rule] | None = None) -> tuple[Finding, ...]:
     """All findings for one rendered issue, rule by rule, each rule's in line order."""
     if rules is None:
         from mailer.checks import RULES
@@ -98,11 +77,13 @@ def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> tuple[Fi
     found: list[Finding] = []
     for rule in rules:
         try:
-            found.extend(sorted(rule(subject), key=lambda f: f.line or 0))
-        except Exception as exc:  # a finding is better than a traceback
+            found.extend(sorted(rule(candidate), key=lambda f: f.line or 0))
+        except Exception as exc:
+            if RAISE_RULE_ERRORS:
+                raise
             name = rule.__name__.removeprefix("check_").replace("_", "-")
             found.append(
-                subject.finding(
+                candidate.finding(
                     None,
                     name,
                     "warning",
@@ -112,8 +93,8 @@ def run_rules(subject: Subject, rules: Iterable[Rule] | None = None) -> tuple[Fi
     return tuple(found)
 
 
-def count(findings: Iterable[Finding]) -> dict[str, int]:
-    totals = {"error": 0, "warning": 0}
-    for finding in findings:
-        totals[finding.severity] += 1
-    return totals
+def check_rendered(rendered: Rendered, settings: Settings) -> Rendered:
+    """The rendered issue with the gate's findings."""
+    assert rendered.document is not None, "rendered by render_issue, which keeps the document"
+    candidate = Candidate(rendered.issue, rendered.document, rendered, settings)
+    return replace(rendered, findings=run_rules(candidate))

@@ -1,4 +1,5 @@
-"""``mailer check``'s library half: findings for many issues, and their three output formats."""
+"""What the gate says: findings for people, for tools (JSON), and for GitHub (annotations and
+the job summary)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.checks.meta import check_issues
-from mailer.config import Settings
-from mailer.errors import MailerError
+from mailer.finding import Finding, count
 from mailer.github import annotation_lines, table
-from mailer.issue import Issue, find_issues, load_issue
-from mailer.lint import Finding, count
-from mailer.render import render_issue
 
 
 @dataclass(frozen=True)
@@ -24,25 +20,6 @@ class CheckResult:
     def failed(self, strict: bool = False) -> bool:
         totals = count(self.findings)
         return totals["error"] > 0 or (strict and totals["warning"] > 0)
-
-
-def check_paths(paths: list[Path], settings: Settings) -> CheckResult:
-    """Every rule over every issue under `paths`; an issue that cannot load is an error finding."""
-    sources = find_issues(paths)
-    findings: list[Finding] = []
-    issues: list[Issue] = []
-    for source in sources:
-        try:
-            issue = load_issue(source, settings)
-            findings.extend(render_issue(issue, settings).findings)
-            issues.append(issue)
-        except MailerError as exc:
-            line = getattr(exc, "line", None)
-            message = getattr(exc, "message", str(exc))
-            findings.append(Finding(source, line, "issue", "error", message))
-    findings.extend(check_issues(issues))
-    findings.sort(key=lambda f: (str(f.path), f.line or 0))
-    return CheckResult(len(sources), tuple(findings))
 
 
 def format_text(result: CheckResult) -> str:

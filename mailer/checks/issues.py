@@ -1,0 +1,42 @@
+"""The gate over many issues: every rule over each (in worker processes when there are many),
+then the rules across issues. An issue that cannot load or render is an error finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailer import batch
+from mailer.checks.meta import Dated, check_issues
+from mailer.checks.report import CheckResult
+from mailer.checks.runner import check_rendered
+from mailer.config import Settings
+from mailer.finding import Finding
+from mailer.issue import load_issue
+from mailer.render import render_issue
+
+
+def check_one(source: Path, settings: Settings) -> tuple[tuple[Finding, ...], Dated]:
+    """One issue's findings, and what the rules across issues need of it (a batch task)."""
+    issue = load_issue(source, settings)
+    return check_rendered(render_issue(issue, settings), settings).findings, Dated.of(issue)
+
+
+def check_paths(paths: list[Path], settings: Settings) -> CheckResult:
+    """Every rule over every issue under `paths`; an issue that cannot load is an error finding."""
+    findings: list[Finding] = []
+    dated: list[Dated] = []
+    checked = 0
+    for outcome in batch.run_paths(check_one, paths, settings):
+        checked += 1
+        if outcome.value is not None:
+            found, facts = outcome.value
+            findings.extend(found)
+            dated.append(facts)
+        elif outcome.error is not None:
+            error = outcome.error
+            findings.append(
+                Finding(error.path or outcome.source, error.line, "issue", "error", error.message)
+            )
+    findings.extend(check_issues(dated))
+    findings.sort(key=lambda f: (str(f.path), f.line or 0))
+    return CheckResult(checked, tuple(findings))
