@@ -14,15 +14,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin
 from xml.sax.saxutils import escape
 
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, find_issues, load_issue
 from mailer.render import Rendered, render_issue
-from mailer.sanitize import base_for
 from mailer.templates import render_template
+from mailer.urls import site_address
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,7 @@ def _up(path: str) -> str:
 
 def absolute(settings: Settings, path: str) -> str:
     """A path of the archive site as a full address ("" is the site itself)."""
-    base = base_for(settings.url)
-    return urljoin(base, path) if base else path
+    return site_address(settings.url, path)
 
 
 def atom_feed(pages: list[Page], settings: Settings, now: datetime) -> str:

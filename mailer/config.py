@@ -45,6 +45,7 @@ from mailer.addresses import mailbox, recipients
 from mailer.errors import ConfigError
 from mailer.mergetags import UNSUBSCRIBE
 from mailer.secrets import register as register_secret
+from mailer.urls import is_site_address
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -271,7 +272,7 @@ def _validate(settings: Settings) -> None:
             f'unknown timezone {settings.timezone!r} (use an IANA name like "Europe/Berlin")',
             source=source,
         ) from None
-    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+    if settings.url and not is_site_address(settings.url):
         raise ConfigError(
             f"newsletter.url must start with http:// or https://, not {settings.url!r}",
             source=source,

@@ -20,13 +20,9 @@ import pyromark
 
 from mailer.errors import IssueError
 from mailer.limits import MAX_CONTAINER_DEPTH, MAX_ELEMENT_DEPTH, tag_depth
-from mailer.sanitize import (
-    absolute_url,
-    base_for,
-    escape_attribute,
-    escape_text,
-    plain_url,
-)
+from mailer.rawhtml import without_parser
+from mailer.sanitize import escape_attribute, escape_text, plain_url
+from mailer.urls import absolute_url, base_for
 
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -129,21 +125,6 @@ class _TooDeep(Exception):
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
-
-
-# Most raw HTML in real issues is a line break or a lone comment (linter directives): the
-# readers of raw HTML (plain text, check) handle those without running an HTML parser.
-BREAK_TAGS = frozenset({"<br>", "<br/>", "<br />"})
-_LONE_COMMENT = re.compile(r"<!--(?:(?!--).)*-->(\s*)", re.S)
-
-
-def lone_comment_tail(raw: str) -> str | None:
-    """For raw HTML that is one comment and nothing else, the white space after it, else None."""
-    if raw.startswith("<!--"):
-        match = _LONE_COMMENT.fullmatch(raw)
-        if match:
-            return match[1]
-    return None
 
 
 def slugify(text: str) -> str:
@@ -273,12 +254,9 @@ class _HtmlWriter(EventWalker):
             if not self.raw_html:
                 # with no other raw HTML before it, nothing is open around a comment or a <br>:
                 # write them as the sanitizer would (it drops comments), and stay plain
-                if value in BREAK_TAGS:
-                    out.append("<br>")
-                    return
-                tail = lone_comment_tail(value)
-                if tail is not None:
-                    out.append(tail)
+                quick = without_parser(value)
+                if quick is not None:
+                    out.append(quick)  # "<br>" as the sanitizer writes it, or a comment's tail
                     return
             self.raw_html, self.plain = True, False
             # raw HTML nests inside the Markdown around it: counted before the sanitizer,

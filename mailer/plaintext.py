@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mailer.markdown import BREAK_TAGS, Document, EventWalker, link_href, lone_comment_tail
-from mailer.rawhtml import RawHtmlParser
-from mailer.sanitize import REMOVED_WITH_CONTENT, absolute_url, base_for
+from mailer.markdown import Document, EventWalker, link_href
+from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
+from mailer.sanitize import REMOVED_WITH_CONTENT
+from mailer.urls import absolute_url, base_for
 from mailer.wrapping import HARD_BREAK, SPACES, wrap
 
 WIDTH = 78
@@ -267,17 +268,14 @@ class _TextWriter(EventWalker):
             if self.image_depth:
                 return
             reader = self.html if kind == "Html" else None
-            # between tags (nothing buffered, not inside <script> and the like), a lone comment
-            # is just the white space after it, and a <br> a line break: no parser needed
-            if reader is None or (not reader.rawdata and reader.cdata_elem is None):
-                if value in BREAK_TAGS:
-                    self.inline.append(HARD_BREAK)
-                    return
-                tail = lone_comment_tail(value)
-                if tail is not None:
-                    if tail:
-                        (reader or _HtmlReader(self)).handle_data(tail)
-                    return
+            quick = without_parser(value, reader)
+            if quick == LINE_BREAK:
+                self.inline.append(HARD_BREAK)
+                return
+            if quick is not None:  # a lone comment: only the white space after it
+                if quick:
+                    (reader or _HtmlReader(self)).handle_data(quick)
+                return
             if reader is not None:
                 reader.feed(value)
             else:

@@ -4,7 +4,8 @@
     html      events → fragment → sanitized fragment (the sanitizer runs when the issue has raw
               HTML or an unusual address; otherwise it would change nothing)
     layout    Issue + settings → Jinja2 → MJML → compiled HTML shell (body placeholder), with
-              CSS inlined (css-inline, offline); once per layout shape (``layout.py``)
+              CSS inlined (css-inline, offline): ``layout.py``; once per layout shape where
+              that gives the same bytes (``layout_shapes.py``)
     splice    the fragment goes into the shell *after* compilation, its CSS inlined: issue
               HTML, however malformed, never reaches the MJML parser
     text      the same events → plain text → text layout
@@ -20,15 +21,16 @@ import re
 import time
 from dataclasses import dataclass
 
+from mailer import layout_shapes
 from mailer.config import Settings
 from mailer.errors import IssueError
 from mailer.finding import Finding
 from mailer.issue import Issue
-from mailer.layout import layout_context, render_email
+from mailer.layout import compile_email, layout_context, layout_source
 from mailer.limits import MAX_ELEMENT_DEPTH, tag_depth
 from mailer.markdown import Document, markdown_to_html, parse_markdown
 from mailer.plaintext import markdown_to_text
-from mailer.sanitize import sanitize_html
+from mailer.sanitize import clean_body
 from mailer.templates import render_template
 
 
@@ -52,8 +54,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line, issue.path)
     body = markdown_to_html(doc, settings.url)
-    # HTML written from Markdown alone is already what the sanitizer would return: skip it then
-    fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
+    fragment = clean_body(body.html, body.plain, settings.url)
     if not body.plain and tag_depth(fragment, exact=True)[0] > MAX_ELEMENT_DEPTH:
         # the count before the sanitizer is rough; this one, of well-formed HTML, is exact
         raise IssueError(
@@ -63,7 +64,11 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
             issue.body_line,
         )
     context = layout_context(issue, settings)
-    html = render_email(issue, settings, fragment, context)
+    source = layout_source(settings, context)
+    # the layout's shortcut where it gives the same bytes (layout_shapes.py), else the long way
+    html = layout_shapes.email(issue, settings, context, source, fragment) or compile_email(
+        source, fragment
+    )
     body_text = markdown_to_text(doc, settings.url).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     elapsed = (time.perf_counter() - started) * 1000

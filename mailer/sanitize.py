@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urljoin
 
 import nh3
+
+from mailer.urls import SCHEME, absolute_url, base_for
 
 ALLOWED_TAGS = {
     "a",
@@ -173,11 +174,9 @@ ALLOWED_STYLES = {
     "word-break",
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
-_MERGE_TAG = re.compile(r"\{\{|\{%|\*\|")
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _UNUSUAL_IN_URL = re.compile(r"[\x00-\x20\x7f\\]")  # what URL parsers strip or rewrite
 # How the sanitizer's serializer (ammonia's html5ever) escapes text and attribute values.
 # Chained replaces: C-speed, where str.translate with a table is a dict lookup per character.
@@ -205,7 +204,7 @@ def plain_url(url: str) -> bool:
         return True  # the common case, in one match
     if _UNUSUAL_IN_URL.search(url):
         return False
-    scheme = _SCHEME.match(url)
+    scheme = SCHEME.match(url)
     if scheme is None:
         return True  # relative: kept as written
     return scheme[0][:-1].lower() in ("mailto", "tel")
@@ -220,20 +219,6 @@ _PLAIN_WEB_ADDRESS = re.compile(
     r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
     r"(?:[/?#][^\x00-\x20\x7f\\]*)?"
 )
-
-
-def base_for(base_url: str) -> str:
-    """The `url` setting as a base that relative addresses are joined to."""
-    return base_url.rstrip("/") + "/" if base_url else ""
-
-
-def absolute_url(value: str, base: str) -> str:
-    """A relative address made absolute against `base`; in-page anchors and merge tags stay."""
-    if not base or not value or value.startswith("#") or _MERGE_TAG.search(value):
-        return value
-    if "://" not in value and not value.startswith(("mailto:", "tel:")):
-        return urljoin(base, value)
-    return value
 
 
 def _url_filter(base: str):  # type: ignore[no-untyped-def]
@@ -256,6 +241,18 @@ def _cleaner(base: str) -> nh3.Cleaner:
         # the filter is a Python call per attribute: only pay for it when there is a base URL
         attribute_filter=_url_filter(base) if base else None,
     )
+
+
+def clean_body(html: str, written_plain: bool, base_url: str = "") -> str:
+    """The body's HTML made safe: the one place that decides whether the sanitizer runs.
+
+    The shortcut: HTML the Markdown writer produced with no raw HTML but comments and line
+    breaks, and only addresses ``plain_url`` vouches for (`written_plain`), is already what the
+    sanitizer returns, byte for byte (the writer escapes as it does). Skipping it saves 13% of
+    a render (bench/render.py). tests/test_sanitize.py holds the two ways to each other on
+    every corpus issue, on hand-picked and on seeded random bodies; nh3 is pinned, since a new
+    version may serialize differently."""
+    return html if written_plain else sanitize_html(html, base_url)
 
 
 def sanitize_html(fragment: str, base_url: str = "") -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mailer.markdown import BREAK_TAGS, Document, link_href, lone_comment_tail
-from mailer.rawhtml import RawHtmlParser
+from mailer.markdown import Document, link_href
+from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
 
 
 @dataclass(frozen=True)
@@ -151,11 +151,9 @@ def take_inventory(doc: Document) -> Inventory:
                 link_text.append(value)
         elif kind in ("Html", "InlineHtml"):
             inv.raw_html.append((value, index))
-            if value in BREAK_TAGS:
+            tail = without_parser(value, block)
+            if tail == LINE_BREAK:
                 continue  # a line break holds no link, image or style
-            # between tags, a lone comment is only the white space after it
-            idle = block is None or (not block.rawdata and block.cdata_elem is None)
-            tail = lone_comment_tail(value) if idle else None
             if block is not None and kind == "Html":
                 if tail is None:
                     block.feed(value)

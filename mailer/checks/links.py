@@ -9,14 +9,7 @@ from pathlib import Path
 
 from mailer.checks.runner import Candidate
 from mailer.finding import Finding
-
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_MERGE = ("{{", "{%", "*|")
-_HOST = re.compile(r"https?://[^/?#\s]")
-
-
-def _is_relative(url: str) -> bool:
-    return not (_SCHEME.match(url) or url.startswith(("#", "//", *_MERGE)))
+from mailer.urls import SCHEME, has_web_host, is_relative, is_web
 
 
 def check_link_broken(s: Candidate) -> Iterator[Finding]:
@@ -25,9 +18,9 @@ def check_link_broken(s: Candidate) -> Iterator[Finding]:
         problem = None
         if href in ("", "#"):
             problem = f"link {link.text!r} goes nowhere (href {href!r})"
-        elif href.startswith(("http://", "https://")) and not _HOST.match(href):
+        elif is_web(href) and not has_web_host(href):
             problem = f"link {link.text!r} has no host ({href!r})"
-        elif _is_relative(href) and not s.settings.url:
+        elif is_relative(href) and not s.settings.url:
             problem = (
                 f"relative link {href!r} cannot work in an inbox: set newsletter.url "
                 "in newsletter.toml, or write the full URL"
@@ -52,7 +45,7 @@ def check_anchor_missing(s: Candidate) -> Iterator[Finding]:
 
 def check_link_insecure(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
-        if link.href.startswith("http://") and _HOST.match(link.href):
+        if link.href.startswith("http://") and has_web_host(link.href):
             yield s.finding(
                 s.line(link.index),
                 "link-insecure",
@@ -137,7 +130,7 @@ def check_image_src(s: Candidate) -> Iterator[Finding]:
         src = image.src.strip()
         if not src:
             yield s.finding(s.line(image.index), "image-src", "error", "image with no src")
-        elif _is_relative(src) and not s.settings.url:
+        elif is_relative(src) and not s.settings.url:
             yield s.finding(
                 s.line(image.index),
                 "image-src",
@@ -175,7 +168,7 @@ def _local_file(s: Candidate, src: str) -> Path | None:
     """The file on disk an image refers to, when the newsletter's repository has it."""
     if s.settings.url and src.startswith(s.settings.url):
         src = src[len(s.settings.url.rstrip("/")) :]
-    if _SCHEME.match(src) or src.startswith("//") or not src:
+    if SCHEME.match(src) or src.startswith("//") or not src:
         return None
     candidates = [s.issue.path.parent / src.lstrip("/")]
     if s.settings.root is not None:
