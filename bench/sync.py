@@ -47,27 +47,18 @@ def future_copies(source: Path, into: Path) -> int:
 
 
 def run_provider(name: str, folder: Path, latency: float) -> list[tuple[str, Counter[str], float]]:
-    from fakes.buttondown import FakeButtondown
-    from fakes.kit import FakeKit
-    from fakes.listmonk import FakeListmonk
-    from fakes.mailchimp import FakeMailchimp
+    from fakes import FAKES
     from fakes.server import FakeServer
 
     from conftest import ProviderUnderTest
     from mailer.config import load_settings
     from mailer.sync import sync
 
-    fakes = {
-        "buttondown": FakeButtondown,
-        "mailchimp": FakeMailchimp,
-        "listmonk": FakeListmonk,
-        "kit": FakeKit,
-    }
-    fake = fakes[name](page_size=PAGES[name])
+    fake = FAKES[name](page_size=PAGES[name])
     rows = []
     with FakeServer(fake, latency=latency) as server:
         fake.url, fake.server = server.url, server
-        put = ProviderUnderTest(name, fake, server)
+        put = ProviderUnderTest(fake, server)
 
         def one_run(label: str) -> None:
             settings = load_settings(

@@ -16,6 +16,7 @@ from mailer.errors import TemplateError
 from mailer.inline import inline_css
 from mailer.issue import Issue
 from mailer.mjml import compile_mjml
+from mailer.providers import lookup
 from mailer.templates import render_template
 
 TEMPLATE = "email.mjml.j2"
@@ -46,7 +47,7 @@ def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
         "date_text": f"{issue.date.day} {MONTHS[issue.date.month - 1]} {issue.date.year}",
         "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
         "archive_url": settings.archive_url(issue.slug),
-        "unsubscribe_url": settings.unsubscribe_tag,
+        "unsubscribe_url": lookup(settings).unsubscribe_tag,
     }
 
 

@@ -115,30 +115,18 @@ def provider(
     return get_provider(make_settings(), buttondown_env, sleep=waits.append)
 
 
-PROVIDER_NAMES = ("buttondown", "mailchimp", "listmonk", "kit")
-
-
 class ProviderUnderTest:
     """One provider and its fake, wired together the way a user configures it."""
 
-    def __init__(self, name: str, fake: Any, server: Any) -> None:
-        from fakes import buttondown, kit, listmonk, mailchimp
+    def __init__(self, fake: Any, server: Any) -> None:
+        from mailer.providers import PROVIDERS
 
-        self.name, self.fake, self.server = name, fake, server
-        base = {"buttondown": "", "mailchimp": "/3.0", "listmonk": "/api", "kit": "/v4"}[name]
-        key = {
-            "buttondown": buttondown.API_KEY,
-            "mailchimp": mailchimp.API_KEY,
-            "listmonk": listmonk.API_KEY,
-            "kit": kit.API_KEY,
-        }[name]
-        upper = name.upper()
-        self.key = key
-        self.env = {f"MAILER_{upper}_API_KEY": key, f"MAILER_{upper}_BASE_URL": server.url + base}
-        self.options = {
-            "mailchimp": {"list_id": mailchimp.LIST_ID},
-            "listmonk": {"lists": [1]},
-        }.get(name, {})
+        cls = PROVIDERS[fake.provider]
+        self.name, self.fake, self.server = fake.provider, fake, server
+        self.cls = cls
+        self.key = fake.api_key
+        self.env = {cls.api_key_env[0]: fake.api_key, cls.base_url_env: server.url + fake.base_path}
+        self.options = dict(fake.options)
 
     def settings(self, make_settings: Any, **overrides: Any) -> Any:
         return make_settings(
@@ -153,22 +141,23 @@ class ProviderUnderTest:
         )
 
 
-@pytest.fixture(params=PROVIDER_NAMES)
-def any_provider(request: pytest.FixtureRequest) -> Iterator[ProviderUnderTest]:
-    """Each provider in turn, against its own stateful fake on 127.0.0.1."""
-    from fakes.buttondown import FakeButtondown
-    from fakes.kit import FakeKit
-    from fakes.listmonk import FakeListmonk
-    from fakes.mailchimp import FakeMailchimp
+def serve(fake: Any) -> Iterator[ProviderUnderTest]:
     from fakes.server import FakeServer
 
-    fakes = {
-        "buttondown": FakeButtondown,
-        "mailchimp": FakeMailchimp,
-        "listmonk": FakeListmonk,
-        "kit": FakeKit,
-    }
-    fake = fakes[request.param]()
     with FakeServer(fake) as server:
         fake.url, fake.server = server.url, server
-        yield ProviderUnderTest(request.param, fake, server)
+        yield ProviderUnderTest(fake, server)
+
+
+def _fake_names() -> list[str]:
+    from fakes import FAKES
+
+    return list(FAKES)
+
+
+@pytest.fixture(params=_fake_names())
+def any_provider(request: pytest.FixtureRequest) -> Iterator[ProviderUnderTest]:
+    """Each provider in turn, against its own stateful fake on 127.0.0.1."""
+    from fakes import FAKES
+
+    yield from serve(FAKES[request.param]())

@@ -43,7 +43,9 @@ anything = 1
     sub.mkdir()
     settings = load_settings(None, env={}, cwd=sub)
     assert settings.name == "Lab Notes" and settings.send_time == time(7, 30)
-    assert settings.width == 600 and settings.unsubscribe_tag == "*|UNSUB|*"
+    from mailer.providers import lookup
+
+    assert settings.width == 600 and lookup(settings).unsubscribe_tag == "*|UNSUB|*"
     assert settings.archive_url("x") == "https://news.example/issues/x/"
     assert settings.root == tmp_path and settings.extra["other-tool"] == {"anything": 1}
 
@@ -66,7 +68,6 @@ def test_environment_beats_the_file(tmp_path):
         ('[newsletter]\nurl = "example.org"\n', "url must start with http"),
         ('[theme]\naccent = "blue"\n', "accent must be a hex colour"),
         ("[theme]\nwidth = 2000\n", "width must be between 480 and 800"),
-        ('[provider]\nname = "carrier-pigeon"\n', "unknown provider"),
         ("[newsletter]\nname = 3\n", "newsletter.name must be a string"),
     ],
 )
@@ -80,3 +81,15 @@ def test_invalid_config_names_file_and_key(tmp_path, text, message):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_an_unknown_provider_names_the_file(tmp_path):
+    from mailer.providers import lookup
+
+    path = write(tmp_path, '[provider]\nname = "carrier-pigeon"\n')
+    with pytest.raises(ConfigError, match="unknown provider 'carrier-pigeon'") as caught:
+        lookup(load_settings(path, env={}))
+    assert str(path) in str(caught.value)
+    stray = write(tmp_path, '[provider.buttondwn]\ntemplate = "naked"\n')
+    with pytest.raises(ConfigError, match=r"unknown table \[provider.buttondwn\]"):
+        lookup(load_settings(stray, env={}))

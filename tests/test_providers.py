@@ -6,28 +6,11 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pushing import at, make_rendered
 
 from mailer.errors import ConfigError, ProviderAuthError, ProviderError, UnsupportedFeature
-from mailer.issue import load_issue
 from mailer.providers import Target
-from mailer.render import render_issue
 from mailer.sync import push, sync
-
-SOON = datetime.now(UTC) + timedelta(days=3)
-
-
-def make_rendered(
-    write_issue, settings, body="Hello {{ 7*7 }} [world](https://x.example).", slug="week-1"
-):
-    path = write_issue(
-        f"---\ntitle: Week 1\nsubtitle: Pre\ndate: {SOON.date()}\nslug: {slug}\n---\n{body}\n",
-        name=f"{slug}.md",
-    )
-    return render_issue(load_issue(path, settings), settings)
-
-
-def at(minutes: int = 0) -> Target:
-    return Target("scheduled", (SOON + timedelta(minutes=minutes)).replace(microsecond=0))
 
 
 def test_push_is_idempotent(any_provider, make_settings, write_issue):
@@ -75,10 +58,7 @@ def test_rate_limits_and_server_errors_are_waited_out(any_provider, make_setting
     settings = any_provider.settings(make_settings)
     fake = any_provider.fake
     method, path = fake.list_call
-    if any_provider.name == "kit":  # Kit: plain text, no Retry-After
-        fake.rate_limit_next(method, path)
-    else:
-        fake.fail_next(method, path, 429, {"detail": "slow down"}, {"Retry-After": "3"})
+    fake.rate_limit_next(method, path)  # as the provider does it (Kit: plain text, no wait)
     fake.fail_next(method, path, 503, {"detail": "unavailable"})
     waits: list[float] = []
     result = push(
@@ -88,7 +68,7 @@ def test_rate_limits_and_server_errors_are_waited_out(any_provider, make_setting
         any_provider.provider(make_settings, sleep=waits.append),
     )
     assert result.action == "created" and len(waits) == 2
-    assert waits[0] == (0.5 if any_provider.name == "kit" else 3.0)
+    assert waits[0] == fake.rate_limit_wait
 
 
 def test_a_wrong_key_is_named_never_shown(any_provider, make_settings, write_issue):
@@ -111,8 +91,8 @@ def test_test_send_or_a_clear_refusal(any_provider, make_settings, write_issue):
     provider = any_provider.provider(make_settings)
     push(make_rendered(write_issue, settings), Target("draft"), settings, provider)
     remote = provider.find("week-1", refresh=True)
-    if any_provider.name == "kit":
-        with pytest.raises(UnsupportedFeature, match="Kit has no test-send endpoint"):
+    if not any_provider.cls.can_test_send:
+        with pytest.raises(UnsupportedFeature, match="has no test-send endpoint"):
             provider.send_test(remote, ["me@example.org"])
         return
     provider.send_test(remote, ["me@example.org"])
@@ -121,47 +101,26 @@ def test_test_send_or_a_clear_refusal(any_provider, make_settings, write_issue):
 
 
 def test_what_each_provider_receives(any_provider, make_settings, write_issue):
+    """The rendered email, whole or as the body the provider wraps; our text part where the
+    provider takes one; the preheader where it has a field; nothing sent."""
     settings = any_provider.settings(make_settings)
     rendered = make_rendered(write_issue, settings)
     push(rendered, at(), settings, any_provider.provider(make_settings))
-    fake = any_provider.fake
     from mailer.sync import draft_of
 
     draft = draft_of(rendered)
-    if any_provider.name == "mailchimp":
-        (campaign,) = fake.campaigns.values()
-        assert campaign["content"]["html"].startswith(draft.html)
-        assert campaign["content"]["html"].endswith(
-            f"<!-- mailer:week-1#{draft.content_hash} -->\n"
-        )
-        assert campaign["content"]["plain_text"] == draft.text
-        assert campaign["settings"]["preview_text"] == "Pre"
-        assert campaign["settings"]["title"].startswith(f"mailer:week-1#{draft.content_hash[:32]}@")
-        assert "*|UNSUB|*" in draft.html and campaign["_schedule"].endswith(
-            ("00:00+00:00", "15:00+00:00", "30:00+00:00", "45:00+00:00")
-        )
-    elif any_provider.name == "listmonk":
-        (campaign,) = fake.campaigns.values()
-        assert campaign["altbody"].startswith("Newsletter") and campaign["content_type"] == "html"
-        assert '{{"{{"}} 7*7 }}' in campaign["body"]  # literal braces survive Go templates
-        assert campaign["tags"] == ["mailer", "mailer:week-1"]
-        assert campaign["attribs"] == {"mailer_key": "week-1", "mailer_hash": draft.content_hash}
-    elif any_provider.name == "kit":
-        (broadcast,) = fake.broadcasts.values()
-        assert broadcast["content"].startswith(draft.html) and broadcast["preview_text"] == "Pre"
-        assert broadcast["public"] is True and broadcast["status"] == "scheduled"
-        assert broadcast["description"] == f"mailer:week-1#{draft.content_hash}"
-    else:
-        (email,) = fake.emails.values()
-        assert email["body"].endswith(draft.html)
-        assert email["metadata"]["mailer_key"] == "week-1"
+    (item,) = any_provider.fake.live()
+    got = any_provider.fake.received(item)
+    assert 'href="https://x.example"' in got.html and "Hello" in got.html
+    assert got.text is None or got.text.replace('{{"{{"}}', "{{") == draft.text
+    assert got.preheader in ("Pre", "")
+    assert any_provider.cls.unsubscribe_tag in draft.html  # our footer carries its tag
+    assert any_provider.fake.sent_to_list == []
 
 
 def test_extra_fields_never_send_or_schedule(any_provider, make_settings):
-    options = {**any_provider.options, "extra": {"status": "about_to_send"}}
-    settings = make_settings(
-        provider=any_provider.name, provider_options={any_provider.name: options}
-    )
+    any_provider.options["extra"] = {"status": "about_to_send"}
+    settings = any_provider.settings(make_settings)
     from mailer.providers import get_provider
 
     with pytest.raises(ConfigError, match=r"extra may not set status.*never sends at once"):
@@ -177,34 +136,10 @@ def test_an_ignored_unschedule_is_noticed(any_provider, make_settings, write_iss
     with pytest.raises(ProviderError) as caught:
         push(rendered, Target("draft"), settings, any_provider.provider(make_settings))
     text = str(caught.value)
-    if any_provider.name == "mailchimp":  # it refuses the edit that follows, in its own words
-        assert "Unschedule the campaign before editing it" in text
-    else:
-        assert "did not take the change to 'week-1'" in text and "asked for draft" in text
-        assert "read back" in text
+    assert "did not take the change to 'week-1'" in text and "asked for draft" in text
+    assert "read back" in text
     # nothing pretended: the email is still scheduled, and the run said so
     assert any_provider.provider(make_settings).find("week-1").state == "scheduled"
-
-
-def test_mailchimp_rounds_up_to_the_quarter_hour_once(make_settings, write_issue):
-    from mailer.providers.mailchimp import MailchimpProvider
-
-    provider = MailchimpProvider.__new__(MailchimpProvider)
-    when = datetime(2030, 1, 1, 9, 1, 30, tzinfo=UTC)
-    assert provider.normalize(Target("scheduled", when)).at == datetime(
-        2030, 1, 1, 9, 15, tzinfo=UTC
-    )
-    exact = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
-    assert provider.normalize(Target("scheduled", exact)).at == exact
-
-
-def test_listmonk_keeps_its_own_template_expressions():
-    from mailer.providers.listmonk import go_escape
-
-    text = "a {{ UnsubscribeURL }} b {{ .Subscriber.Name }} c {{ 7*7 }} d {{ unclosed"
-    assert go_escape(text) == (
-        'a {{ UnsubscribeURL }} b {{ .Subscriber.Name }} c {{"{{"}} 7*7 }} d {{"{{"}} unclosed'
-    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -286,58 +221,3 @@ def test_any_sequence_of_syncs_with_faults_keeps_the_guarantees(
     writes = len(any_provider.server.writes())
     quiet = run()
     assert len(any_provider.server.writes()) == writes, [s.action for s in quiet.steps]
-
-
-def test_listmonk_bodies_match_its_spec_with_the_documented_fixes(make_settings, write_issue):
-    """listmonk's own spec is known to be wrong about campaigns (PROVIDERS.md): send_at is
-    nested as an object and body/altbody/attribs are missing. Validate against the spec with
-    exactly those fixes laid over it, strictly (no other field allowed)."""
-    import copy
-    from pathlib import Path
-
-    import yaml
-    from jsonschema import Draft202012Validator
-
-    spec_path = (
-        Path(__file__).resolve().parents[2] / "shared/provider-specs/listmonk/collections.yaml"
-    )
-    if not spec_path.exists():
-        pytest.skip("../shared/provider-specs/listmonk/collections.yaml is not present")
-    schema = copy.deepcopy(
-        yaml.safe_load(spec_path.read_text())["components"]["schemas"]["CampaignRequest"]
-    )
-    schema["properties"].update(
-        {
-            "send_at": {"type": ["string", "null"]},
-            "body": {"type": "string"},
-            "altbody": {"type": "string"},
-            "attribs": {"type": "object"},
-            "template_id": {"type": "integer"},
-        }
-    )
-    schema["additionalProperties"] = False
-    validator = Draft202012Validator(schema)
-
-    from fakes.listmonk import FakeListmonk
-    from fakes.server import FakeServer
-
-    from conftest import ProviderUnderTest
-
-    fake = FakeListmonk()
-    with FakeServer(fake) as server:
-        fake.url, fake.server = server.url, server
-        put = ProviderUnderTest("listmonk", fake, server)
-        settings = put.settings(make_settings)
-        provider = put.provider(make_settings)
-        push(make_rendered(write_issue, settings), at(), settings, provider)
-        changed = make_rendered(write_issue, settings, body="Changed")
-        push(changed, Target("draft"), settings, provider)
-        bodies = [
-            r.json
-            for r in server.calls("POST", "/api/campaigns")
-            + server.calls("PUT", "/api/campaigns/1")
-        ]
-    assert len(bodies) == 3
-    for body in bodies:
-        errors = [e.message for e in validator.iter_errors(body)]
-        assert not errors, errors

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -182,28 +181,12 @@ def test_a_campaign_edited_in_the_web_app_is_still_the_one(newsletter):
     assert len(newsletter.fake.live()) == 1
 
 
-def test_duplicates_from_any_cause_converge_on_the_oldest(newsletter, make_settings):
+def test_duplicates_from_any_cause_converge_on_the_oldest(newsletter):
     newsletter.write("dup")
     assert newsletter.mailer("sync").returncode == 0
     (first,) = newsletter.fake.by_key("dup")
-    # a second live email carrying the same marker (an old bug, a copy made by hand...)
-    from mailer.config import load_settings
-    from mailer.issue import load_issue
-    from mailer.render import render_issue
-    from mailer.sync import draft_of
-
-    settings = load_settings(newsletter.folder / "newsletter.toml", env={})
-    draft = draft_of(render_issue(load_issue(newsletter.issues / "dup.md", settings), settings))
-    if newsletter.put.name == "buttondown":  # its API refuses the copy (unique slug, idempotency)
-        newsletter.fake.add(
-            subject="dup",
-            slug="dup-copy",
-            status="scheduled",
-            publish_date=first["publish_date"],
-            metadata={"mailer_key": "dup", "mailer_hash": "0" * 64},
-        )
-    else:
-        newsletter.put.provider(make_settings).create(draft)
+    # a second live email carrying the same marker: "duplicate" clicked in the web app
+    newsletter.fake.copy_in_web_app(str(first["id"]))
     assert len(newsletter.live("dup")) == 2
     run = newsletter.mailer("sync")
     out = clean(run)
@@ -294,94 +277,6 @@ def test_the_readme_sync_table_names_each_providers_permissions():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for cls in PROVIDERS.values():
         assert cls.permissions and cls.permissions in " ".join(readme.split()), cls.name
-
-
-def test_mailchimp_content_lost_half_way_is_repaired(tmp_path):
-    """The hash is recorded only once the content is in place: a failed content upload is
-    out of date on the next run, never 'up to date' with an empty campaign."""
-    from fakes.mailchimp import FakeMailchimp
-    from fakes.server import FakeServer
-
-    from conftest import ProviderUnderTest
-
-    fake = FakeMailchimp()
-    with FakeServer(fake) as server:
-        fake.url, fake.server = server.url, server
-        put = ProviderUnderTest("mailchimp", fake, server)
-        root = tmp_path / "news"
-        (root / "issues").mkdir(parents=True)
-        list_id = put.options["list_id"]
-        (root / "newsletter.toml").write_text(
-            f'[provider]\nname = "mailchimp"\n[provider.mailchimp]\nlist_id = "{list_id}"\n'
-        )
-        (root / "issues" / "a.md").write_text(
-            f"---\ntitle: A\nsubtitle: S\ndate: {SOON.date()}\n"
-            f"send_at: {SOON.isoformat()}\n---\nBody\n"
-        )
-        # every content upload of the first run fails (4 tries in the create, 4 in the repair
-        # the same run attempts once it finds its pending draft)
-        for _ in range(8):
-            fake.fail_next("PUT", "/3.0/campaigns/*", 500, {"detail": "boom"})
-
-        def run():
-            return subprocess.run(
-                [sys.executable, "-m", "mailer", "sync"],
-                cwd=root,
-                env={**put.env, "PATH": "/usr/bin:/bin"},
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-
-        first = run()
-        assert first.returncode == 1
-        (campaign,) = fake.campaigns.values()
-        assert campaign["settings"]["title"].endswith("#pending") and campaign["content"] == {}
-        second = run()
-        assert second.returncode == 0, second.stdout + second.stderr
-        assert "<!-- mailer:a#" in campaign["content"]["html"] and campaign["status"] == "schedule"
-        assert len(fake.campaigns) == 1
-
-
-def test_kit_unschedules_as_its_reference_says(tmp_path, make_settings):
-    """'To save a draft, set public to false': no send_at: null (its update schema has none)."""
-    from fakes.kit import FakeKit
-    from fakes.server import FakeServer
-
-    from conftest import ProviderUnderTest
-    from mailer.sync import Step, apply
-
-    fake = FakeKit()
-    with FakeServer(fake) as server:
-        fake.url, fake.server = server.url, server
-        put = ProviderUnderTest("kit", fake, server)
-        provider = put.provider(make_settings)
-        from mailer.issue import load_issue
-        from mailer.render import render_issue
-        from mailer.sync import push
-
-        path = tmp_path / "k.md"
-        path.write_text(
-            textwrap.dedent(f"""\
-            ---
-            title: K
-            subtitle: S
-            date: {SOON.date()}
-            ---
-            Body
-            """)
-        )
-        settings = put.settings(make_settings)
-        rendered = render_issue(load_issue(path, settings), settings)
-        from mailer.providers import Target
-
-        push(rendered, Target("scheduled", SOON), settings, provider)
-        email = provider.find("k", refresh=True)
-        (outcome,) = apply([Step("k", "unschedule", "", remote=email)], provider)
-        assert outcome.result == "unscheduled", outcome.result
-        assert server.requests[-2].json == {"public": False}
-        (broadcast,) = fake.broadcasts.values()
-        assert broadcast["status"] == "draft"
 
 
 @pytest.mark.parametrize("seed", range(2))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from mailer.checks.runner import Candidate
 from mailer.finding import Finding
-from mailer.mergetags import BLOCKS, is_merge_variable
+from mailer.providers import lookup
 from mailer.rawhtml import RawHtmlParser
 from mailer.sanitize import REMOVED_WITH_CONTENT
 
@@ -62,15 +62,15 @@ _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
 
 
 def check_template_leftover(s: Candidate) -> Iterator[Finding]:
-    provider = s.settings.provider
-    blocks = BLOCKS.get(provider, frozenset())
+    merge = lookup(s.settings)
+    provider = merge.display_name
     if "{" not in s.inventory.all_text:
         return
     for text, index, _ in s.inventory.texts:
         if "{" not in text:
             continue
         for match in _BLOCK.finditer(text):
-            if match[1] not in blocks:
+            if match[1] not in merge.merge_blocks:
                 yield s.finding(
                     s.line(index),
                     "template-leftover",
@@ -79,7 +79,7 @@ def check_template_leftover(s: Candidate) -> Iterator[Finding]:
                     f"({provider} does not process it); remove it or render it first",
                 )
         for match in _VARIABLE.finditer(text):
-            if not is_merge_variable(provider, match[1]):
+            if not merge.is_merge_variable(match[1]):
                 yield s.finding(
                     s.line(index),
                     "template-leftover",

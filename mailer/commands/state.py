@@ -12,7 +12,11 @@ class State:
         self.debug = debug
 
     def settings(self) -> Any:
-        """Settings, built once the command needs them (precedence: see mailer.config)."""
+        """Settings, built once the command needs them (precedence: see mailer.config), with
+        the provider checked up front: one clear error rather than one per issue."""
         from mailer.config import load_settings
+        from mailer.providers import lookup
 
-        return load_settings(self.config)
+        settings = load_settings(self.config)
+        lookup(settings)
+        return settings

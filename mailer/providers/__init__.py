@@ -1,4 +1,8 @@
-"""The providers mailer can push to, by name. Built-ins register like add-ons would."""
+"""The providers mailer can push to, by name, and the one way to connect to the configured one.
+
+Each provider is one module (``buttondown.py``...): who it is, its API, its merge tags, its
+options. Built-ins register here like add-ons would; nothing else in mailer names a provider.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,34 @@ PROVIDERS: dict[str, type[Provider]] = {
     cls.name: cls for cls in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider)
 }
 
-__all__ = ["PROVIDERS", "Draft", "Provider", "PushResult", "RemoteEmail", "Target", "get_provider"]
+__all__ = [
+    "PROVIDERS",
+    "Draft",
+    "Provider",
+    "PushResult",
+    "RemoteEmail",
+    "Target",
+    "get_provider",
+    "lookup",
+]
+
+
+def lookup(settings: Settings) -> type[Provider]:
+    """The configured provider's class; ConfigError for a name or a table mailer does not know."""
+    cls = PROVIDERS.get(settings.provider)
+    known = ", ".join(sorted(PROVIDERS))
+    if cls is None:
+        raise ConfigError(
+            f"unknown provider {settings.provider!r} (known: {known})",
+            source=str(settings.config_path) if settings.config_path else None,
+        )
+    stray = sorted(set(settings.provider_options) - set(PROVIDERS))
+    if stray:
+        raise ConfigError(
+            f"unknown table [provider.{stray[0]}] (providers: {known})",
+            source=str(settings.config_path) if settings.config_path else None,
+        )
+    return cls
 
 
 def get_provider(
@@ -29,17 +60,11 @@ def get_provider(
     sleep: Callable[[float], None] | None = None,
 ) -> Provider:
     """The configured provider, with its key from the environment (never from a file)."""
-    cls = PROVIDERS.get(settings.provider)
-    if cls is None:
-        raise ConfigError(
-            f"pushing to {settings.provider!r} is not supported yet "
-            f"(supported: {', '.join(sorted(PROVIDERS))})"
-        )
+    cls = lookup(settings)
     api_key = read_secret(cls.api_key_env, env)
     if not api_key:
         raise ConfigError(f"No API key for {cls.display_name}: set {cls.api_key_env[0]}")
     options = dict(settings.provider_options.get(cls.name, {}))
-    options.setdefault("from", settings.sender)
     from_file = options.pop("base_url", None)
     if from_file is not None and not cls.base_url_in_config:
         # the key must never follow a URL that a commit to newsletter.toml can change
@@ -63,7 +88,7 @@ def get_provider(
         timeout=settings.timeout,
         sleep=sleep or time.sleep,
     )
-    return cls(http, options)
+    return cls(http, options, settings.sender)
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -208,12 +208,27 @@ class Provider(ABC):
     extra_fields: ClassVar[frozenset[str]] = frozenset()
     # whether a listing shows every place a marker lives (else `reveal` reads what it hides)
     listing_shows_markers: ClassVar[bool] = True
+    can_test_send: ClassVar[bool] = True
+    # the provider's own template language, as far as an email needs it: the unsubscribe link
+    # our footer carries, and the words inside {{ … }} and {% … %} the provider fills in when
+    # it sends (the gate reports any other braces; listmonk escapes them)
+    unsubscribe_tag: ClassVar[str]
+    merge_variables: ClassVar[frozenset[str]] = frozenset()
+    merge_blocks: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, http: HttpClient, options: Mapping[str, Any]) -> None:
+    def __init__(self, http: HttpClient, options: Mapping[str, Any], sender: str = "") -> None:
         self.http = http
         self.options = options
+        self.sender = sender  # the newsletter's From, for providers whose API takes one
         self.extra = self._checked_extra(options.get("extra"))
         self._emails: list[RemoteEmail] | None = None
+
+    @classmethod
+    def is_merge_variable(cls, expression: str) -> bool:
+        """Whether ``{{ expression }}`` is something this provider fills in when it sends."""
+        inner = expression.strip().lstrip("-").strip()
+        root = re.split(r"[\s.(|]", inner.lstrip("."), maxsplit=1)[0]
+        return root in cls.merge_variables
 
     # -- who it is and where --------------------------------------------------------------------
 

@@ -51,6 +51,22 @@ class ButtondownProvider(Provider):
     cannot: ClassVar[tuple[str, ...]] = (
         "take our plain-text part (Buttondown writes its own from the HTML)",
     )
+    # docs: template-tags-and-variables
+    unsubscribe_tag: ClassVar[str] = "{{ unsubscribe_url }}"
+    merge_variables: ClassVar[frozenset[str]] = frozenset(
+        {
+            "subscriber",
+            "unsubscribe_url",
+            "email_url",
+            "email",
+            "newsletter",
+            "manage_subscription_url",
+            "subscribe_url",
+        }
+    )
+    merge_blocks: ClassVar[frozenset[str]] = frozenset(
+        {"if", "elif", "else", "endif", "for", "endfor", "with", "endwith"}
+    )
     # EmailInput fields that neither send, schedule, nor belong to mailer (spec: EmailInput)
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {

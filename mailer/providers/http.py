@@ -17,23 +17,18 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import requests
 
 from mailer import __version__
 from mailer.errors import OutcomeUnknown, ProviderAuthError, ProviderError, ProviderUnavailable
 
+if TYPE_CHECKING:  # imported when a client is made: `mailer build` never pays for it
+    import requests
+
 USER_AGENT = f"mailer/{__version__} (+https://github.com/mailer-newsletter)"
-SECRET_HEADERS = {"authorization", "x-kit-api-key", "x-api-key", "cookie"}
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 IDEMPOTENT = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
-
-
-def redact(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to print: secrets replaced, whatever their case."""
-    return {k: ("[redacted]" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
 class HttpClient:
@@ -58,6 +53,8 @@ class HttpClient:
         self.attempts = attempts
         self.max_wait = max_wait
         self.sleep = sleep
+        import requests
+
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers)
@@ -106,7 +103,7 @@ class HttpClient:
                     # a header like X-Kit-Api-Key to whatever host the redirect names
                     allow_redirects=False,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (_requests().ConnectionError, _requests().Timeout) as exc:
                 last = _describe(exc)
                 self.log.append(f"{method} {path} -> {last}")
                 if not retry:
@@ -218,7 +215,7 @@ class HttpClient:
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, _requests().Timeout):
         return "timed out"
     return "the connection failed or was dropped"
 
@@ -263,3 +260,9 @@ def _parse_error(response: requests.Response) -> tuple[str | None, str]:
         code = body.get("code") or body.get("title")
         return (str(code) if code else None), str(detail)
     return None, str(body)[:300]
+
+
+def _requests() -> Any:
+    import requests
+
+    return requests

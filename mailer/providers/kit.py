@@ -54,6 +54,15 @@ class KitProvider(Provider):
         "schedule a broadcast without publishing it to your Creator Profile feed "
         "(its API schedules only with public: true)",
     )
+    can_test_send: ClassVar[bool] = False
+    # Liquid, as Kit's emails use it
+    unsubscribe_tag: ClassVar[str] = "{{ unsubscribe_url }}"
+    merge_variables: ClassVar[frozenset[str]] = frozenset(
+        {"subscriber", "unsubscribe_url", "first_name", "email_address"}
+    )
+    merge_blocks: ClassVar[frozenset[str]] = frozenset(
+        {"if", "elsif", "else", "endif", "unless", "endunless", "for", "endfor"}
+    )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "email_template_id",

@@ -22,7 +22,6 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from mailer.errors import ConfigError
-from mailer.mergetags import is_merge_variable
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,
@@ -66,7 +65,7 @@ def go_escape(text: str) -> str:
     """Keep listmonk's own expressions; make every other ``{{`` literal text."""
 
     def keep_or_escape(match: re.Match[str]) -> str:
-        if match[2] and is_merge_variable("listmonk", match[1]):
+        if match[2] and ListmonkProvider.is_merge_variable(match[1]):
             return match[0]
         return '{{"{{"}}' + match[1] + match[2]
 
@@ -87,6 +86,17 @@ class ListmonkProvider(Provider):
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {"from_email", "headers", "archive", "archive_template_id", "archive_meta"}
     )
+    # Go templates (docs templating.md): functions and actions; fields start with "."
+    unsubscribe_tag: ClassVar[str] = "{{ UnsubscribeURL }}"
+    merge_variables: ClassVar[frozenset[str]] = frozenset(
+        {"UnsubscribeURL", "ManageURL", "OptinURL", "MessageURL", "TrackView", "TrackLink"}
+        | {"Date", "L", "Safe", "if", "else", "end", "range", "with", "template"}
+    )
+
+    @classmethod
+    def is_merge_variable(cls, expression: str) -> bool:
+        inner = expression.strip().lstrip("-").strip()
+        return inner.startswith(".") or super().is_merge_variable(expression)
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, ClassVar
 
-from mailer.errors import ConfigError
+from mailer.errors import ConfigError, ProviderMismatch
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,
@@ -64,6 +64,7 @@ class MailchimpProvider(Provider):
         _SETTINGS_EXTRA
     )
     listing_shows_markers: ClassVar[bool] = False
+    unsubscribe_tag: ClassVar[str] = "*|UNSUB|*"  # its merge tags are *|TAG|*, never braces
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:
@@ -162,6 +163,15 @@ class MailchimpProvider(Provider):
     ) -> None:
         if remote.state == "scheduled":  # Mailchimp refuses to edit a scheduled campaign
             self._unschedule(remote.id)
+            status = self.http.json_object("GET", f"/campaigns/{remote.id}").get("status")
+            if status == "schedule":  # read back: the edits below would be refused anyway
+                raise ProviderMismatch(
+                    self.display_name,
+                    f"did not take the change to {draft.key!r}",
+                    detail=f"asked for draft to edit it; read back, {remote.id} is still "
+                    "schedule",
+                    hint="nothing else was changed; the next run tries again",
+                )
         if content:
             self.http.json_object(
                 "PATCH",
@@ -204,7 +214,7 @@ class MailchimpProvider(Provider):
     # -- translation -----------------------------------------------------------------------------
 
     def _settings(self, draft: Draft, title: str) -> dict[str, Any]:
-        name, address = parseaddr(str(self.options.get("from", "")))
+        name, address = parseaddr(self.sender)
         settings: dict[str, Any] = {
             key: value for key, value in self.extra.items() if key in _SETTINGS_EXTRA
         }

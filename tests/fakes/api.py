@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from fakes.server import DROP, Reply, Request, Slow
 
@@ -35,8 +35,25 @@ class Fault:
         )
 
 
+@dataclass(frozen=True)
+class Received:
+    """What a provider holds for an email: its HTML, its plain-text part (None where the
+    provider takes none), its preheader."""
+
+    html: str
+    text: str | None
+    preheader: str
+
+
 @dataclass
 class FakeApi:
+    # who the fake stands in for, and how a user would configure mailer for it
+    provider: ClassVar[str] = ""
+    api_key: ClassVar[str] = ""
+    base_path: ClassVar[str] = ""  # after the server's address: /3.0, /api, /v4
+    options: ClassVar[dict[str, Any]] = {}  # [provider.<name>] in newsletter.toml
+    rate_limit_wait: ClassVar[float] = 3.0  # what mailer waits after rate_limit_next
+
     page_size: int = 2
     faults: list[Fault] = field(default_factory=list)
     sent_to_list: list[str] = field(default_factory=list)  # sent to every subscriber
@@ -106,8 +123,19 @@ class FakeApi:
     def edit_in_web_app(self, item_id: str) -> None:
         raise NotImplementedError
 
+    def copy_in_web_app(self, item_id: str) -> dict[str, Any]:
+        """A person clicks "duplicate": a new draft with everything copied, marker included."""
+        raise NotImplementedError
+
     def deliver_due(self, now: datetime) -> None:
         raise NotImplementedError
+
+    def received(self, item: dict[str, Any]) -> Received:
+        raise NotImplementedError
+
+    def rate_limit_next(self, method: str, path: str) -> None:
+        """The next such request is refused as the provider refuses too many requests."""
+        self.fail_next(method, path, 429, {"detail": "slow down"}, {"Retry-After": "3"})
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from fakes.api import FakeApi, parse_time
+from fakes.api import FakeApi, Received, parse_time
 from fakes.server import Reply, Request
 
 SPEC = (
@@ -62,6 +62,8 @@ OPEN = {"draft", "scheduled"}
 
 @dataclass
 class FakeButtondown(FakeApi):
+    provider: ClassVar[str] = "buttondown"
+    api_key: ClassVar[str] = API_KEY
     emails: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotent: dict[str, Reply] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -88,6 +90,14 @@ class FakeButtondown(FakeApi):
 
     def scheduled_ids(self) -> list[str]:
         return [e["id"] for e in self.emails.values() if e["status"] == "scheduled"]
+
+    def received(self, item: dict[str, Any]) -> Received:
+        return Received(item["body"], None, item["description"])
+
+    def copy_in_web_app(self, item_id: str) -> dict[str, Any]:
+        original = self.emails[item_id]
+        fields = {k: original[k] for k in ("subject", "body", "description", "metadata")}
+        return self.add(**fields, slug=f"{original['slug']}-copy", status="draft")
 
     def edit_in_web_app(self, item_id: str) -> None:
         """A person edits the subject in the web app (metadata is the API's alone)."""

@@ -20,9 +20,9 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from fakes.api import FakeApi, parse_time
+from fakes.api import FakeApi, Received, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "kit_0123456789abcdef0123456789abcdef"
@@ -48,6 +48,10 @@ def _errors(status: int, *messages: str) -> Reply:
 
 @dataclass
 class FakeKit(FakeApi):
+    provider: ClassVar[str] = "kit"
+    api_key: ClassVar[str] = API_KEY
+    base_path: ClassVar[str] = "/v4"
+    rate_limit_wait: ClassVar[float] = 0.5  # no Retry-After: mailer backs off
     broadcasts: dict[int, dict[str, Any]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     list_call: tuple[str, str] = ("GET", "/v4/broadcasts")
@@ -69,6 +73,18 @@ class FakeKit(FakeApi):
 
     def scheduled_ids(self) -> list[str]:
         return [str(b["id"]) for b in self.broadcasts.values() if b["status"] == "scheduled"]
+
+    def received(self, item: dict[str, Any]) -> Received:
+        return Received(item["content"], None, item["preview_text"])
+
+    def copy_in_web_app(self, item_id: str) -> dict[str, Any]:
+        import copy
+
+        made = copy.deepcopy(self.broadcasts[int(item_id)])
+        made.update(id=next(self._ids), status="draft", public=False, send_at=None)
+        made["created_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.broadcasts[made["id"]] = made
+        return made
 
     def edit_in_web_app(self, item_id: str) -> None:
         """A person rewrites the internal note (the marker's first place)."""

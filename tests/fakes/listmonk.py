@@ -15,9 +15,9 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from fakes.api import FakeApi, parse_time
+from fakes.api import FakeApi, Received, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "mailer-bot:lm-token-0123456789"
@@ -86,6 +86,10 @@ def _compiles(text: str) -> bool:
 
 @dataclass
 class FakeListmonk(FakeApi):
+    provider: ClassVar[str] = "listmonk"
+    api_key: ClassVar[str] = API_KEY
+    base_path: ClassVar[str] = "/api"
+    options: ClassVar[dict[str, Any]] = {"lists": [1]}
     campaigns: dict[int, dict[str, Any]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     list_call: tuple[str, str] = ("GET", "/api/campaigns")
@@ -100,6 +104,18 @@ class FakeListmonk(FakeApi):
 
     def scheduled_ids(self) -> list[str]:
         return [str(c["id"]) for c in self.campaigns.values() if c["status"] == "scheduled"]
+
+    def received(self, item: dict[str, Any]) -> Received:
+        # listmonk has no preheader field: the email's own hidden preheader is in the body
+        return Received(item["body"], item["altbody"], "")
+
+    def copy_in_web_app(self, item_id: str) -> dict[str, Any]:
+        import copy
+
+        made = copy.deepcopy(self.campaigns[int(item_id)])
+        made.update(id=next(self._ids), status="draft", created_at=datetime.now(UTC).isoformat())
+        self.campaigns[made["id"]] = made
+        return made
 
     def edit_in_web_app(self, item_id: str) -> None:
         """A person clears the tags (one of the marker's two places)."""

@@ -17,9 +17,9 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from fakes.api import FakeApi, parse_time
+from fakes.api import FakeApi, Received, parse_time
 from fakes.server import Reply, Request
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
@@ -55,6 +55,10 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Reply:
 
 @dataclass
 class FakeMailchimp(FakeApi):
+    provider: ClassVar[str] = "mailchimp"
+    api_key: ClassVar[str] = API_KEY
+    base_path: ClassVar[str] = "/3.0"
+    options: ClassVar[dict[str, Any]] = {"list_id": LIST_ID}
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent_now: list[str] = field(default_factory=list)  # actions/send: must never happen
     unscheduled_status: str = "save"  # what an unscheduled campaign becomes
@@ -75,6 +79,19 @@ class FakeMailchimp(FakeApi):
 
     def scheduled_ids(self) -> list[str]:
         return [c["id"] for c in self.campaigns.values() if c["status"] == "schedule"]
+
+    def received(self, item: dict[str, Any]) -> Received:
+        content = item["content"]
+        return Received(content["html"], content["plain_text"], item["settings"]["preview_text"])
+
+    def copy_in_web_app(self, item_id: str) -> dict[str, Any]:
+        import copy
+
+        made = copy.deepcopy(self.campaigns[item_id])
+        made["id"] = f"{next(self._ids):010x}"
+        made.update(status="save", _schedule="", create_time=datetime.now(UTC).isoformat())
+        self.campaigns[made["id"]] = made
+        return made
 
     def edit_in_web_app(self, item_id: str) -> None:
         """A person renames the campaign (the marker's first place)."""

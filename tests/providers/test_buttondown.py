@@ -14,7 +14,7 @@ from mailer.errors import ConfigError, ProviderAuthError, ProviderError, Provide
 from mailer.issue import load_issue
 from mailer.providers import Target, get_provider
 from mailer.render import render_issue
-from mailer.sync import push
+from mailer.sync import draft_of, push
 
 SOON = datetime.now(UTC) + timedelta(days=3)
 
@@ -43,6 +43,14 @@ def send(provider, rendered, target):
 
 def scheduled():
     return Target("scheduled", SOON.replace(microsecond=0))
+
+
+def test_what_an_email_holds(provider, buttondown, draft):
+    rendered = draft()
+    send(provider, rendered, scheduled())
+    (email,) = buttondown.emails.values()
+    assert email["body"].endswith(draft_of(rendered).html)
+    assert email["metadata"]["mailer_key"] == "week-1"
 
 
 def test_create_sends_an_explicit_status_and_our_key(provider, buttondown, draft):
