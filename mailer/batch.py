@@ -7,10 +7,12 @@
                                        process): the pool is rebuilt and each unfinished issue
                                        runs alone, so the crash lands on the issue that caused it
 
-A task is a module-level function ``task(source, settings, *extra) -> T``: it runs in worker
-processes, so it and its arguments must pickle, and what it returns should be small (it crosses
-back). Worker processes start by ``fork`` on Linux when no other thread runs (the fastest) and
-by ``spawn`` elsewhere (macOS, Windows, or a threaded process such as the preview).
+A task is a module-level function ``task(item, settings, *extra) -> T``, where an item is an
+issue's path or a small object with a ``source`` path (when each issue needs its own arguments,
+as an archive page its neighbours). It runs in worker processes, so it and its arguments must
+pickle, and what it returns should be small (it crosses back). Worker processes start by
+``fork`` on Linux when no other thread runs (the fastest) and by ``spawn`` elsewhere (macOS,
+Windows, or a threaded process such as the preview).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from mailer.config import Settings
 from mailer.errors import IssueError, MailerError
@@ -33,6 +35,18 @@ from mailer.issue import find_issues
 T = TypeVar("T")
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
+WINDOW_PER_WORKER = 16  # issues in flight per worker: enough to keep each busy
+
+
+class Item(Protocol):
+    """Work on one issue that carries more than its path."""
+
+    @property
+    def source(self) -> Path: ...
+
+
+def source_of(item: Path | Item) -> Path:
+    return item if isinstance(item, Path) else item.source
 
 
 @dataclass(frozen=True)
@@ -82,19 +96,19 @@ def start_method() -> str:
 
 def run(
     task: Callable[..., T],
-    sources_: list[Path],
+    items: Sequence[Path] | Sequence[Item],
     settings: Settings,
     *extra: Any,
     workers: int | None = None,
 ) -> Iterator[Outcome[T]]:
-    """Run `task` on every source; outcomes in source order, errors included."""
+    """Run `task` on every item; outcomes in order, errors included."""
     if workers is None:
-        workers = min(MAX_WORKERS, cpu_count()) if len(sources_) >= PARALLEL_FROM else 1
-    if workers <= 1 or len(sources_) < 2:
-        for source in sources_:
-            yield _attempt(task, source, settings, extra)
+        workers = min(MAX_WORKERS, cpu_count()) if len(items) >= PARALLEL_FROM else 1
+    if workers <= 1 or len(items) < 2:
+        for item in items:
+            yield _attempt(task, item, settings, extra)
         return
-    yield from _in_workers(task, sources_, settings, extra, workers)
+    yield from _in_workers(task, items, settings, extra, workers)
 
 
 def run_paths(
@@ -110,17 +124,17 @@ def run_paths(
 
 
 def _attempt(
-    task: Callable[..., T], source: Path, settings: Settings, extra: tuple[Any, ...]
+    task: Callable[..., T], item: Path | Item, settings: Settings, extra: tuple[Any, ...]
 ) -> Outcome[T]:
     try:
-        return Outcome(source, task(source, settings, *extra))
+        return Outcome(source_of(item), task(item, settings, *extra))
     except MailerError as exc:
-        return Outcome(source, error=exc)
+        return Outcome(source_of(item), error=exc)
 
 
 def _in_workers(
     task: Callable[..., T],
-    sources_: list[Path],
+    items: Sequence[Path] | Sequence[Item],
     settings: Settings,
     extra: tuple[Any, ...],
     workers: int,
@@ -129,29 +143,35 @@ def _in_workers(
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: list[Future[Outcome[T]]] = [
-                pool.submit(_attempt, task, source, settings, extra) for source in sources_
-            ]
-            for future in futures:
-                yield future.result()
+            # submitted a window at a time: a 20-year archive is never all in flight at once
+            window = workers * WINDOW_PER_WORKER
+            futures: deque[Future[Outcome[T]]] = deque()
+            for item in items:
+                futures.append(pool.submit(_attempt, task, item, settings, extra))
+                if len(futures) >= window:
+                    yield futures.popleft().result()
+                    done += 1
+            while futures:
+                yield futures.popleft().result()
                 done += 1
     except BrokenProcessPool:
         # a worker died (a crash in native code): each issue not yet yielded runs alone, in a
         # process of its own, so only the one that crashes is reported as crashed
-        for source in sources_[done:]:
-            yield _alone(task, source, settings, extra, context)
+        for item in items[done:]:
+            yield _alone(task, item, settings, extra, context)
 
 
 def _alone(
     task: Callable[..., T],
-    source: Path,
+    item: Path | Item,
     settings: Settings,
     extra: tuple[Any, ...],
     context: Any,
 ) -> Outcome[T]:
+    source = source_of(item)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            return pool.submit(_attempt, task, source, settings, extra).result()
+            return pool.submit(_attempt, task, item, settings, extra).result()
     except BrokenProcessPool:
         return Outcome(
             source,

@@ -14,6 +14,7 @@ receives a ``Settings``. Secrets (API keys, passwords) are never read from the f
     send_time = "09:00"                   # the default send time on the issue's date
     from = "Jane <jane@example.org>"      # the From of .eml files and test sends
     archive_path = "issues/{slug}/"       # where an issue's web copy lives under `url`
+    feed_items = 20                       # the newest issues the Atom feed carries in full
 
     [theme]
     accent = "#1a5fb4"                    # links and rules
@@ -52,7 +53,16 @@ RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 
 _KNOWN = {
-    "newsletter": {"name", "url", "language", "timezone", "send_time", "from", "archive_path"},
+    "newsletter": {
+        "name",
+        "url",
+        "language",
+        "timezone",
+        "send_time",
+        "from",
+        "archive_path",
+        "feed_items",
+    },
     "theme": {"accent", "width"},
     "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
     "smtp": {"host", "port", "security", "username", "to"},
@@ -72,6 +82,7 @@ class Settings:
     send_time: time = time(9, 0)
     sender: str = "Newsletter <newsletter@example.com>"
     archive_path: str = "issues/{slug}/"
+    feed_items: int = 20  # the newest issues the archive's feed carries in full
     accent: str = "#1a5fb4"
     width: int = 640
     provider: str = "buttondown"
@@ -247,7 +258,7 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
                 f"provider.timeout must be a number of seconds, not {value!r}", source=str(path)
             )
         return float(value)
-    if key in ("width", "grace_minutes"):
+    if key in ("width", "grace_minutes", "feed_items"):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(
                 f"{section}.{key} must be a whole number, not {value!r}", source=str(path)

@@ -175,12 +175,21 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     """
     from mailer.archive import build_archive
 
-    result = build_archive(list(paths) or [Path("issues")], state.settings(), out_dir)
+    settings = state.settings()
+    result = build_archive(list(paths) or [Path("issues")], settings, out_dir)
     for source, why in result.skipped:
         click.echo(f"left out {source}: {why}")
+    for error in result.failed:
+        click.echo(f"Error: {error}", err=True)
+    pages = len(result.pages)
     click.echo(
-        f"{len(result.pages)} issues, {result.files} files in {out_dir} ({result.seconds:.2f}s)"
+        f"{pages} issue{'' if pages == 1 else 's'} in {out_dir} ({result.files} files, "
+        f"{result.seconds:.2f}s)" + (f"; {len(result.failed)} failed" if result.failed else "")
     )
+    if not settings.url:
+        click.echo("no sitemap.xml: it needs full addresses; set newsletter.url", err=True)
+    if result.failed:
+        sys.exit(1)
 
 
 @click.command()

@@ -168,8 +168,7 @@ class MailchimpProvider(Provider):
                 raise ProviderMismatch(
                     self.display_name,
                     f"did not take the change to {draft.key!r}",
-                    detail=f"asked for draft to edit it; read back, {remote.id} is still "
-                    "schedule",
+                    detail=f"asked for draft to edit it; read back, {remote.id} is still schedule",
                     hint="nothing else was changed; the next run tries again",
                 )
         if content:

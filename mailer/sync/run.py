@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mailer import batch
 from mailer.checks.runner import check_rendered
 from mailer.config import Settings
 from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
 from mailer.finding import Finding
-from mailer.issue import Issue, find_issues, load_issue
+from mailer.issue import Issue, load_issue
 from mailer.message import content_hash
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
 from mailer.render import Rendered, render_issue
@@ -65,30 +66,34 @@ class Loaded:
     held: list[Finding]
 
 
+def wanted_one(
+    source: Path, settings: Settings, allow_errors: bool
+) -> tuple[Wanted, list[Finding]]:
+    """One issue rendered with its check rules, as sync wants it (a batch task): a draft at
+    most when the gate finds errors, unless allowed."""
+    rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
+    errors = [f for f in rendered.findings if f.severity == "error"]
+    if not errors or allow_errors:
+        return Wanted(rendered.issue, draft_of(rendered)), []
+    reason = (
+        f"{len(errors)} check error{'s' if len(errors) > 1 else ''} "
+        f"(see mailer check {source}; --allow-errors overrides)"
+    )
+    return Wanted(rendered.issue, draft_of(rendered), held=reason), errors
+
+
 def load_for_sync(paths: list[Path], settings: Settings, *, allow_errors: bool = False) -> Loaded:
-    """Render every issue with its check rules; the ones that fail to load are kept apart, never
-    skipped silently. An issue with check errors may be a draft at most, unless allowed."""
-    wanted: list[Wanted] = []
-    broken: list[tuple[Path, MailerError]] = []
-    held: list[Finding] = []
-    for source in find_issues(paths):
-        try:
-            rendered = check_rendered(
-                render_issue(load_issue(source, settings), settings), settings
-            )
-        except MailerError as exc:
-            broken.append((source, exc))
-            continue
-        errors = [f for f in rendered.findings if f.severity == "error"]
-        reason = ""
-        if errors and not allow_errors:
-            held.extend(errors)
-            reason = (
-                f"{len(errors)} check error{'s' if len(errors) > 1 else ''} "
-                f"(see mailer check {source}; --allow-errors overrides)"
-            )
-        wanted.append(Wanted(rendered.issue, draft_of(rendered), held=reason))
-    return Loaded(wanted, broken, held)
+    """Every issue rendered with its check rules; the ones that fail to load are kept apart,
+    never skipped silently."""
+    loaded = Loaded([], [], [])
+    for outcome in batch.run_paths(wanted_one, paths, settings, allow_errors):
+        if outcome.value is not None:
+            want, held = outcome.value
+            loaded.wanted.append(want)
+            loaded.held.extend(held)
+        elif outcome.error is not None:
+            loaded.broken.append((outcome.source, outcome.error))
+    return loaded
 
 
 def sync(
