@@ -23,13 +23,16 @@ MAILER = [sys.executable, "-m", "mailer"]
 
 def per_issue(folder: Path, passes: int) -> dict[str, float]:
     """Median and p95 of load + render per issue, and the median of each stage."""
+    from mailer import layout_shapes
+    from mailer.checks import check_rendered
     from mailer.config import Settings
+    from mailer.htmlwriter import markdown_to_html
     from mailer.issue import find_issues, load_issue
-    from mailer.layout import render_email
-    from mailer.markdown import markdown_to_html, parse_markdown
+    from mailer.layout import compile_email, layout_context, layout_source
+    from mailer.markdown import parse_markdown
     from mailer.plaintext import markdown_to_text
     from mailer.render import render_issue
-    from mailer.sanitize import sanitize_html
+    from mailer.sanitize import clean_body
 
     settings = Settings()
     paths = find_issues([folder])
@@ -50,7 +53,7 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
         for n, path in enumerate(paths):
             t0 = clock()
             issue = load_issue(path, settings)
-            render_issue(issue, settings)
+            check_rendered(render_issue(issue, settings), settings)
             took = (clock() - t0) * 1000
             everything.append(took)
             best[n] = min(best[n], took)
@@ -65,12 +68,15 @@ def per_issue(folder: Path, passes: int) -> dict[str, float]:
             t.append(clock())
             body = markdown_to_html(doc, settings.url)
             t.append(clock())
-            # as render_issue does: plain bodies (written from Markdown alone) skip the sanitizer
-            fragment = body.html if body.plain else sanitize_html(body.html, settings.url)
+            fragment = clean_body(body.html, body.plain, settings.url)  # as render_issue does
             if not body.plain:
                 sanitized.add(n)
             t.append(clock())
-            render_email(issue, settings, fragment)
+            context = layout_context(issue, settings)
+            source = layout_source(settings, context)
+            layout_shapes.email(issue, settings, context, source, fragment) or compile_email(
+                source, fragment
+            )
             t.append(clock())
             markdown_to_text(doc, settings.url)
             t.append(clock())

@@ -32,7 +32,7 @@ from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, load_issue
 from mailer.render import render_issue
-from mailer.templates import render_template
+from mailer.templating import render_template
 from mailer.urls import site_address
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 but the surrogates

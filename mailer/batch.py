@@ -106,7 +106,7 @@ def run(
         workers = min(MAX_WORKERS, cpu_count()) if len(items) >= PARALLEL_FROM else 1
     if workers <= 1 or len(items) < 2:
         for item in items:
-            yield _attempt(task, item, settings, extra)
+            yield attempt(task, item, settings, extra)
         return
     yield from _in_workers(task, items, settings, extra, workers)
 
@@ -123,9 +123,10 @@ def run_paths(
     yield from run(task, unique, settings, *extra)
 
 
-def _attempt(
-    task: Callable[..., T], item: Path | Item, settings: Settings, extra: tuple[Any, ...]
+def attempt(
+    task: Callable[..., T], item: Path | Item, settings: Settings, extra: tuple[Any, ...] = ()
 ) -> Outcome[T]:
+    """One task on one issue, with the batch's error policy: a MailerError is its outcome."""
     try:
         return Outcome(source_of(item), task(item, settings, *extra))
     except MailerError as exc:
@@ -147,7 +148,7 @@ def _in_workers(
             window = workers * WINDOW_PER_WORKER
             futures: deque[Future[Outcome[T]]] = deque()
             for item in items:
-                futures.append(pool.submit(_attempt, task, item, settings, extra))
+                futures.append(pool.submit(attempt, task, item, settings, extra))
                 if len(futures) >= window:
                     yield futures.popleft().result()
                     done += 1
@@ -171,7 +172,7 @@ def _alone(
     source = source_of(item)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            return pool.submit(_attempt, task, item, settings, extra).result()
+            return pool.submit(attempt, task, item, settings, extra).result()
     except BrokenProcessPool:
         return Outcome(
             source,

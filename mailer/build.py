@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailer import batch
-from mailer.checks.runner import check_rendered
+from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
 from mailer.finding import Finding

@@ -17,7 +17,7 @@ from mailer.inline import inline_css
 from mailer.issue import Issue
 from mailer.mjml import compile_mjml
 from mailer.providers import lookup
-from mailer.templates import render_template
+from mailer.templating import render_template
 
 TEMPLATE = "email.mjml.j2"
 BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"

@@ -36,7 +36,7 @@ from mailer.inline import inline_css
 from mailer.issue import Issue
 from mailer.layout import BODY_PLACEHOLDER, TEMPLATE, compile_email
 from mailer.mjml import compile_mjml
-from mailer.templates import render_template
+from mailer.templating import render_template
 
 
 def email(

@@ -10,17 +10,15 @@ for its text, links and images; what the sanitizer removes from the HTML is skip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mailer.markdown import Document, EventWalker, link_href
 from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
 from mailer.sanitize import REMOVED_WITH_CONTENT
-from mailer.urls import absolute_url, base_for
-from mailer.wrapping import HARD_BREAK, SPACES, wrap
+from mailer.textpage import Container, TextPage
+from mailer.wrapping import HARD_BREAK, SPACES
 
 WIDTH = 78
-_EDGES = " " + HARD_BREAK  # what a paragraph never starts or ends with
 _HTML_BLOCKS = {
     "p",
     "div",
@@ -51,13 +49,6 @@ _HTML_BLOCKS = {
     "summary",
     "hr",
 }
-
-
-@dataclass
-class _Container:
-    first: str  # prefix of the first line written inside it
-    rest: str  # prefix of every later line
-    used: bool = False
 
 
 class _HtmlReader(RawHtmlParser):
@@ -111,19 +102,11 @@ class _HtmlReader(RawHtmlParser):
             self.writer.inline.append(SPACES.sub(" ", data))
 
 
-class _TextWriter(EventWalker):
+class _TextWriter(TextPage, EventWalker):
     def __init__(self, base_url: str, width: int) -> None:
-        self.base = base_for(base_url)
-        self.width = width
-        self.lines: list[str] = []
-        self.blank = False  # a blank line is due before the next block
-        self.inline: list[str] = []
-        self.stack: list[_Container] = []
+        super().__init__(base_url, width)
         self.lists: list[int | None] = []
         self.links: list[tuple[str, int, str] | None] = []
-        self.numbers: dict[str, int] = {}
-        self.section: list[int] = []
-        self.urls: list[str] = []
         self.skipping = 0
         self.html_cells = 0  # cells seen in the current raw-HTML table row
         self.image_depth = 0
@@ -133,78 +116,7 @@ class _TextWriter(EventWalker):
         self.html: _HtmlReader | None = None
         self.footnotes: dict[str, int] = {}
 
-    # -- output -------------------------------------------------------------------------------
-
-    def _prefixes(self) -> tuple[str, str]:
-        first = rest = ""
-        for box in self.stack:
-            first += box.rest if box.used else box.first
-            rest += box.rest
-        return first, rest
-
-    def emit(self, lines: list[str]) -> None:
-        """Write block lines under the current containers' prefixes."""
-        if not lines:
-            return
-        out = self.lines
-        if not self.stack:  # the common case: top level, no prefixes
-            if self.blank and out:
-                out.append("")
-            self.blank = False
-            out.extend(lines)
-            return
-        first, rest = self._prefixes()
-        if self.blank and out:
-            # the separating line belongs to the containers already open, not one just opened
-            out.append("".join(box.rest for box in self.stack if box.used).rstrip())
-        self.blank = False
-        out.append((first + lines[0]).rstrip())
-        out.extend((rest + line).rstrip() for line in lines[1:])
-        for box in self.stack:
-            box.used = True
-
-    def flush(self, *, block: bool = True) -> None:
-        """Wrap and write the pending inline text as one paragraph."""
-        if not self.inline:
-            return
-        text = "".join(self.inline).strip(_EDGES)
-        self.inline = []
-        if not text:
-            return
-        width = self.width
-        if self.stack:  # inside lists or quotes: the prefix takes part of the line
-            width = max(20, width - len(self._prefixes()[0]))
-        self.emit(wrap(text, width))
-        if block:
-            self.blank = True
-
-    def references(self) -> None:
-        """List the links of the section that just ended."""
-        if self.section:
-            width = len(str(self.section[-1]))
-            self.blank = True
-            lines: list[str] = []
-            for n in self.section:
-                marker, url = f"[{n}]".ljust(width + 2), self.urls[n - 1]
-                if len(marker) + 1 + len(url) <= self.width:
-                    lines.append(f"{marker} {url}")
-                else:  # the URL alone on its own line, where no client will wrap it
-                    lines.extend((marker.rstrip(), "    " + url))
-            self.emit(lines)
-            self.blank = True
-            self.section = []
-
     # -- links and images ---------------------------------------------------------------------
-
-    def reference(self, url: str) -> str:
-        url = absolute_url(url, self.base)  # as the HTML part has it
-        number = self.numbers.get(url)
-        if number is None:
-            self.urls.append(url)
-            number = self.numbers[url] = len(self.urls)
-        if number not in self.section:
-            self.section.append(number)
-        return f"[{number}]"
 
     def start_link(self, href: str, kind: str) -> None:
         self.links.append((href, len(self.inline), kind))
@@ -329,7 +241,7 @@ class _TextWriter(EventWalker):
         bullet = "- " if kind is None else f"{kind}. "
         if kind is not None:
             self.lists[-1] = kind + 1
-        self.stack.append(_Container(bullet, " " * len(bullet)))
+        self.stack.append(Container(bullet, " " * len(bullet)))
 
     def _open_html_block(self, _: Any) -> None:
         self.flush()
@@ -354,7 +266,7 @@ class _TextWriter(EventWalker):
 
     def _open_block_quote(self, _: Any) -> None:
         self.flush()
-        self.stack.append(_Container("> ", "> "))
+        self.stack.append(Container("> ", "> "))
 
     def _open_code_block(self, _: Any) -> None:
         self.flush()
@@ -377,7 +289,7 @@ class _TextWriter(EventWalker):
     def _open_footnote_definition(self, value: Any) -> None:
         self.flush()
         label = f"[^{self._footnote(value)}]: "
-        self.stack.append(_Container(label, " " * 4))
+        self.stack.append(Container(label, " " * 4))
 
     image_src = ""
 
@@ -422,64 +334,17 @@ class _TextWriter(EventWalker):
     def _heading(self) -> None:
         text = " ".join("".join(self.inline).replace(HARD_BREAK, " ").split())
         self.inline = []
-        first, _ = self._prefixes()
-        width = max(20, self.width - len(first))
-        if self.heading <= 2:
-            lines = wrap(text, width)
-            rule = "=" if self.heading == 1 else "-"
-            lines.append(rule * min(width, max(len(line) for line in lines)))
-        else:
-            lines = wrap("#" * self.heading + " " + text, width)
-        self.emit(lines)
-        self.blank = True
+        self.write_heading(text, self.heading)
 
     def _code_block(self) -> None:
         code = "".join(self.code or []).rstrip("\n")
         self.code = None
-        first, _ = self._prefixes()
-        width = max(20, self.width - len(first) - 4)
-        lines: list[str] = []
-        for line in code.split("\n"):
-            line = line.rstrip()
-            if len(line) <= width:
-                lines.append("    " + line if line else "")
-                continue
-            # too long for a mail client: wrap at spaces, continuation indented under the code
-            indent = line[: len(line) - len(line.lstrip())]
-            parts = wrap(line, width - len(indent) - 2)
-            lines.append(
-                "    " + parts[0] if line.startswith(parts[0]) else "    " + indent + parts[0]
-            )
-            lines.extend("    " + indent + "  " + part for part in parts[1:])
-        self.emit(lines)
-        self.blank = True
+        self.write_code(code)
 
     def _table(self) -> None:
         rows = [row for row in (self.table or []) if row]
         self.table = None
-        if not rows:
-            return
-        first, _ = self._prefixes()
-        width = self.width - len(first)
-        columns = max(len(row) for row in rows)
-        rows = [row + [""] * (columns - len(row)) for row in rows]
-        widths = [max(len(row[c]) for row in rows) for c in range(columns)]
-        if sum(widths) + 3 * (columns - 1) <= width:
-            lines = [
-                " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                for row in rows
-            ]
-            lines.insert(1, "-+-".join("-" * w for w in widths))
-            self.emit(lines)
-        else:  # too wide to align: one record per row, "Header: value"
-            head = rows[0]
-            for row in rows[1:]:
-                record: list[str] = []
-                for name, cell in zip(head, row, strict=True):
-                    record.extend(wrap(f"{name}: {cell}" if name else cell, width))
-                self.emit(record)
-                self.blank = True
-        self.blank = True
+        self.write_table(rows)
 
 
 _OPEN: dict[str, Any] = {

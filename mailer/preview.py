@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mailer.checks.runner import check_rendered
+from mailer import batch
+from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError
 from mailer.finding import count
 from mailer.issue import ISSUE_SUFFIXES, load_issue
 from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.render import Rendered, render_issue
-from mailer.templates import render_template
+from mailer.templating import render_template
 
 DEFAULT_PORT = 8040
 _FAVICON = (
@@ -125,10 +126,8 @@ class PreviewSite:
         started = time.perf_counter()
         entry = Entry(source, mtime)
         try:
-            issue = load_issue(source, self.settings)
-            entry.rendered = check_rendered(render_issue(issue, self.settings), self.settings)
-        except MailerError as exc:
-            entry.error = str(exc)
+            outcome = batch.attempt(preview_one, source, self.settings)
+            entry.rendered, entry.error = outcome.value, str(outcome.error or "")
         except Exception as exc:  # a bug in mailer: shown on the page, the server keeps going
             entry.error = (
                 f"{source}: mailer could not render this issue ({exc!r}); please report it"
@@ -181,6 +180,11 @@ class PreviewSite:
             count=count,
             clip=GMAIL_CLIP_BYTES,
         )
+
+
+def preview_one(source: Path, settings: Settings) -> Rendered:
+    """One issue as the preview shows it: rendered, with the gate's findings."""
+    return check_rendered(render_issue(load_issue(source, settings), settings), settings)
 
 
 def _mtime(path: Path) -> int:

@@ -25,13 +25,14 @@ from mailer import layout_shapes
 from mailer.config import Settings
 from mailer.errors import IssueError
 from mailer.finding import Finding
+from mailer.htmlwriter import markdown_to_html
 from mailer.issue import Issue
 from mailer.layout import compile_email, layout_context, layout_source
 from mailer.limits import MAX_ELEMENT_DEPTH, tag_depth
-from mailer.markdown import Document, markdown_to_html, parse_markdown
+from mailer.markdown import Document, parse_markdown
 from mailer.plaintext import markdown_to_text
 from mailer.sanitize import clean_body
-from mailer.templates import render_template
+from mailer.templating import render_template
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def new_issue(
     settings: Settings,
     *,
     title: str | None = None,
-    when: str | None = None,
+    when: date | None = None,
     today: date | None = None,
 ) -> Path:
     """Create the next issue file in `folder` and return its path; never overwrites a file."""
@@ -44,7 +44,7 @@ def new_issue(
         sorted(p for p in folder.glob("*") if p.suffix in ISSUE_SUFFIXES) if folder.is_dir() else []
     )
     numbers = [int(m[1]) for p in existing if (m := NUMBERED.match(p.stem))]
-    issue_date = _parse_date(when) if when else _next_date(existing, settings, today)
+    issue_date = when or _next_date(existing, settings, today)
     number = len(existing) + 1
     title = title or f"Issue #{max(numbers, default=number - 1) + 1 if numbers else number}"
     if numbers and len(numbers) * 2 >= len(existing):
@@ -63,17 +63,10 @@ def new_issue(
         with path.open("x", encoding="utf-8") as fh:
             fh.write(text)
     except FileExistsError:
-        raise IssueError(path, "already exists; choose another title or --date") from None
+        raise IssueError(path, "already exists; choose another title or date") from None
     except OSError as exc:
         raise IssueError(path, f"cannot create ({exc.strerror or exc})") from None
     return path
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise MailerError(f"--date must be YYYY-MM-DD, not {text!r}") from None
 
 
 def _next_date(existing: list[Path], settings: Settings, today: date) -> date:

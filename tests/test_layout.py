@@ -9,10 +9,11 @@ import pytest
 
 from mailer import layout, layout_shapes
 from mailer.config import load_settings
+from mailer.htmlwriter import markdown_to_html
 from mailer.issue import find_issues, load_issue
-from mailer.markdown import markdown_to_html, parse_markdown
+from mailer.markdown import parse_markdown
 from mailer.sanitize import sanitize_html
-from mailer.templates import BUILTIN
+from mailer.templating import BUILTIN
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BODY = "Hello <b>there</b>.\n\n## A heading\n\n- [a link](https://x.example)\n\n> quoted `code`\n"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from mailer.markdown import markdown_to_html, parse_markdown, slugify
+from mailer.htmlwriter import markdown_to_html
+from mailer.markdown import parse_markdown, slugify
 
 
 def html(md: str) -> str:

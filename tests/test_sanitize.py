@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mailer.markdown import BodyHtml, markdown_to_html, parse_markdown
+from mailer.htmlwriter import BodyHtml, markdown_to_html
+from mailer.markdown import parse_markdown
 from mailer.sanitize import escape_attribute, plain_url, sanitize_html
 
 

@@ -30,6 +30,8 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mailer.checks.content import (
     check_forbidden_markup,
     check_placeholder,
@@ -59,7 +61,9 @@ from mailer.checks.meta import (
     check_schedule_past,
     check_subject,
 )
-from mailer.checks.runner import Rule
+from mailer.checks.runner import Candidate, Rule, run_rules
+from mailer.config import Settings
+from mailer.render import Rendered
 
 RULES: tuple[Rule, ...] = (
     check_subject,
@@ -84,3 +88,10 @@ RULES: tuple[Rule, ...] = (
     check_heading_skip,
     check_layout_table,
 )
+
+
+def check_rendered(rendered: Rendered, settings: Settings) -> Rendered:
+    """The rendered issue with the gate's findings: every rule above, over it."""
+    assert rendered.document is not None, "rendered by render_issue, which keeps the document"
+    candidate = Candidate(rendered.issue, rendered.document, rendered, settings)
+    return replace(rendered, findings=run_rules(candidate, RULES))

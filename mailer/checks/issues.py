@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mailer import batch
+from mailer.checks import check_rendered
 from mailer.checks.meta import Dated, check_issues
 from mailer.checks.report import CheckResult
-from mailer.checks.runner import check_rendered
 from mailer.config import Settings
 from mailer.finding import Finding
 from mailer.issue import load_issue

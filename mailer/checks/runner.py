@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -68,12 +68,8 @@ Rule = Callable[[Candidate], Iterable[Finding]]
 RAISE_RULE_ERRORS = False
 
 
-def run_rules(candidate: Candidate, rules: Iterable[Rule] | None = None) -> tuple[Finding, ...]:
+def run_rules(candidate: Candidate, rules: Iterable[Rule]) -> tuple[Finding, ...]:
     """All findings for one rendered issue, rule by rule, each rule's in line order."""
-    if rules is None:
-        from mailer.checks import RULES
-
-        rules = RULES
     found: list[Finding] = []
     for rule in rules:
         try:
@@ -91,10 +87,3 @@ def run_rules(candidate: Candidate, rules: Iterable[Rule] | None = None) -> tupl
                 )
             )
     return tuple(found)
-
-
-def check_rendered(rendered: Rendered, settings: Settings) -> Rendered:
-    """The rendered issue with the gate's findings."""
-    assert rendered.document is not None, "rendered by render_issue, which keeps the document"
-    candidate = Candidate(rendered.issue, rendered.document, rendered, settings)
-    return replace(rendered, findings=run_rules(candidate))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ def sync(
 @click.option(
     "--at",
     "at",
+    callback=lambda _ctx, _param, value: _parse_time(value),
     help="Schedule at this time: 2026-11-27T08:00:00-05:00, or "
     "'2026-11-27 08:00' in the newsletter's timezone.",
 )
@@ -79,7 +81,7 @@ def sync(
     help="Schedule it even when `mailer check` finds errors in it.",
 )
 @click.pass_obj
-def push(state: State, path: Path, as_draft: bool, at: str | None, allow_errors: bool) -> None:
+def push(state: State, path: Path, as_draft: bool, at: datetime | None, allow_errors: bool) -> None:
     """Push one issue to the provider by hand: as a draft, or scheduled.
 
     Without --draft or --at, the issue is scheduled at its own send time (which must be in the
@@ -136,6 +138,17 @@ def status(state: State, paths: tuple[Path, ...]) -> None:
         click.echo(f"Error: {error}", err=True)
     if broken:
         sys.exit(1)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a time; write 2026-11-27T08:00:00-05:00 or '2026-11-27 08:00'"
+        ) from None
 
 
 def _render(path: Path, settings: Any) -> Any:

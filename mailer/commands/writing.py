@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -202,16 +203,21 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     show_default=True,
     help="Folder of issues.",
 )
-@click.option("--date", "when", help="Issue date, YYYY-MM-DD (default: the next send day).")
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Issue date, YYYY-MM-DD (default: the next send day).",
+)
 @click.pass_obj
-def new(state: State, title: str | None, folder: Path, when: str | None) -> None:
+def new(state: State, title: str | None, folder: Path, when: datetime | None) -> None:
     """Scaffold the next issue file and print its path.
 
     Example: mailer new "Spring cleaning"
     """
     from mailer.scaffold import new_issue
 
-    path = new_issue(folder, state.settings(), title=title, when=when)
+    path = new_issue(folder, state.settings(), title=title, when=when.date() if when else None)
     click.echo(str(path))
 
 

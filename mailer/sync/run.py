@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer import batch
-from mailer.checks.runner import check_rendered
+from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
 from mailer.finding import Finding
@@ -140,28 +140,22 @@ def push_target(
     settings: Settings,
     *,
     as_draft: bool = False,
-    at: str | None = None,
+    at: datetime | None = None,
     now: datetime | None = None,
 ) -> Target:
-    """Where `mailer push` puts an issue: a draft, a given time, or its own send time."""
+    """Where `mailer push` puts an issue: a draft, a given time (a time without a zone is the
+    newsletter's), or its own send time."""
     now = now or datetime.now(UTC)
     if as_draft or issue.draft:
         return Target("draft")
     when = issue.send_at
-    if at:
-        try:
-            when = datetime.fromisoformat(at)
-        except ValueError:
-            raise IssueError(
-                issue.path, f"--at {at!r} is not a time; write 2026-11-27T08:00:00-05:00"
-            ) from None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=settings.zone)
+    if at is not None:
+        when = at if at.tzinfo else at.replace(tzinfo=settings.zone)
     if when <= now + LEAD:
         raise IssueError(
             issue.path,
-            f"the send time {describe_time(when, settings)} is not in the future; use "
-            "--at TIME or --draft (mailer never sends at once)",
+            f"the send time {describe_time(when, settings)} is not in the future: choose a "
+            "later one, or push it as a draft (mailer never sends at once)",
         )
     return Target("scheduled", when)
 
