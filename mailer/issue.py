@@ -73,6 +73,7 @@ class Issue:
     hero_image: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
     key_lines: Mapping[str, int] = field(default_factory=dict)
+    titled_by_name: bool = False  # no `title:`: taken from the file name, as Jekyll does
 
     @property
     def name(self) -> str:
@@ -134,8 +135,15 @@ def _build(
         return IssueError(path, f"front matter: {message}", key_lines.get(key, 1))
 
     title = meta.get("title")
+    titled_by_name = title is None
     if title is None:
-        raise IssueError(path, "front matter: 'title' is missing (it is the email's subject)", 1)
+        # as Jekyll does: "2026-11-20-hiring-and-metrics.md" is titled "Hiring and metrics"
+        title = FILE_DATE.sub("", path.stem).replace("-", " ").replace("_", " ").strip()
+        title = title[:1].upper() + title[1:]
+        if not title:
+            raise IssueError(
+                path, "front matter: 'title' is missing (it is the email's subject)", 1
+            )
     if not isinstance(title, str):
         raise fail("title", f'"title" must be text, not {shown(title)}; put it in quotes')
     if not title.strip():
@@ -204,6 +212,7 @@ def _build(
         hero_image=hero if isinstance(hero, str) else "",
         meta=meta,
         key_lines=key_lines,
+        titled_by_name=titled_by_name,
     )
 
 

@@ -20,8 +20,8 @@ from mailer.config import Settings
 from mailer.render import Rendered
 
 
-def content_hash(rendered: Rendered) -> str:
-    """A stable digest of everything a subscriber would see."""
+def bytes_hash(rendered: Rendered) -> str:
+    """A digest of everything a subscriber would see: the message's boundary and id."""
     digest = hashlib.sha256()
     for part in (
         rendered.subject,
@@ -72,7 +72,7 @@ def build_message(
     date: str | None = None,
 ) -> bytes:
     """The email a subscriber receives, as bytes with CRLF line endings."""
-    digest = content_hash(rendered)
+    digest = bytes_hash(rendered)
     name, addr = sender(settings)
     to = recipients(to, "the test recipients") if to else None
     domain = addr.rpartition("@")[2]

@@ -17,7 +17,7 @@ from typing import Any
 from mailer.config import Settings
 from mailer.errors import OutputError
 from mailer.limits import GMAIL_CLIP_BYTES
-from mailer.message import build_message, content_hash
+from mailer.message import build_message
 from mailer.render import Rendered
 
 SUFFIXES = (".html", ".txt", ".json", ".eml")
@@ -45,7 +45,7 @@ def report(rendered: Rendered) -> dict[str, Any]:
         "send_at": issue.send_at.isoformat(),
         "send_at_utc": issue.send_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "draft": issue.draft,
-        "content_hash": content_hash(rendered),
+        "content_hash": rendered.content_hash,
         "bytes": {"html": html_bytes, "text": len(rendered.text.encode("utf-8"))},
         "gmail_clip": {"limit_bytes": GMAIL_CLIP_BYTES, "clipped": html_bytes > GMAIL_CLIP_BYTES},
         "render_ms": round(rendered.render_ms, 3),

@@ -25,6 +25,7 @@ from mailer import layout_shapes
 from mailer.config import Settings
 from mailer.errors import IssueError
 from mailer.finding import Finding
+from mailer.fingerprint import inputs_hash
 from mailer.htmlwriter import markdown_to_html
 from mailer.issue import Issue
 from mailer.layout import compile_email, layout_context, layout_source
@@ -45,6 +46,7 @@ class Rendered:
     html: str
     text: str
     body_html: str = ""  # the issue's own content, sanitized, before the layout wraps it
+    content_hash: str = ""  # what it is made from (fingerprint.py): sync's "up to date?"
     document: Document | None = None  # the parsed body, for the gate
     findings: tuple[Finding, ...] = ()  # filled by the gate (mailer.checks), not by rendering
     render_ms: float = 0.0
@@ -74,7 +76,16 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     elapsed = (time.perf_counter() - started) * 1000
     return Rendered(
-        issue, issue.subject, issue.preheader, html, _tidy_text(text), fragment, doc, (), elapsed
+        issue,
+        issue.subject,
+        issue.preheader,
+        html,
+        _tidy_text(text),
+        fragment,
+        inputs_hash(issue, settings),
+        doc,
+        (),
+        elapsed,
     )
 
 

@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
         "mailer.htmlwriter",
         "mailer.textpage",
         "mailer.plaintext",
+        "mailer.fingerprint",
     },
     # the providers: who they are, their templates' words, their requests
     {

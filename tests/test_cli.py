@@ -54,7 +54,8 @@ def test_sample_issues_build_with_the_repository_settings(tmp_path):
 
 BAD_INPUTS = {
     "invalid-yaml": ("---\ntitle: [oops\ndate: 2024-01-01\n---\nBody\n", ":3: front matter"),
-    "missing-title": ("---\ndate: 2024-01-01\n---\nBody\n", ":1: front matter: 'title' is missing"),
+    # no title, and a file name that gives none either (a dated name with nothing after)
+    "2024-01-01-": ("---\ndate: 2024-01-01\n---\nBody\n", ":1: front matter: 'title' is missing"),
     "number-title": (
         "---\ntitle: 12\ndate: 2024-01-01\n---\nBody\n",
         ':2: front matter: "title" must',

@@ -103,7 +103,6 @@ def test_unknown_keys_are_kept_with_lines(write_issue, make_settings):
     ("text", "line", "message"),
     [
         ("---\ntitle: [unclosed\ndate: 2024-01-01\n---\nBody\n", 3, "front matter"),
-        ("---\ndate: 2024-01-01\n---\nBody\n", 1, "'title' is missing"),
         ("---\ntitle: 2024\ndate: 2024-01-01\n---\nBody\n", 2, '"title" must be text'),
         ("---\ntitle: T\ndate: May 3rd\n---\nBody\n", 3, '"date" is not a date'),
         ("---\ntitle: T\ndate: 2024-01-01\ndraft: maybe\n---\nBody\n", 4, '"draft" must be true'),
@@ -161,3 +160,18 @@ def test_send_at_with_a_zone_name(write_issue, make_settings):
     issue = load_issue(path, make_settings(timezone="America/Toronto"))
     assert issue.send_at.isoformat() == "2026-11-20T07:30:00+01:00"
     assert str(issue.send_at.tzinfo) == "Europe/Berlin"
+
+
+def test_a_missing_title_comes_from_the_file_name_as_in_jekyll(write_issue, make_settings):
+    from mailer.checks import check_rendered
+    from mailer.render import render_issue
+
+    path = write_issue("---\ndate: 2026-11-20\n---\nBody\n", "2026-11-20-hiring-and-metrics.md")
+    issue = load_issue(path, make_settings())
+    assert issue.title == issue.subject == "Hiring and metrics" and issue.titled_by_name
+    findings = check_rendered(render_issue(issue, make_settings()), make_settings()).findings
+    assert [f.line for f in findings if f.rule == "title"] == [1]
+    with pytest.raises(IssueError, match="'title' is missing"):
+        load_issue(
+            write_issue("---\ndate: 2026-11-20\n---\nBody\n", "2026-11-20-.md"), make_settings()
+        )

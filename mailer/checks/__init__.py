@@ -17,6 +17,7 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | template-leftover | error / warning | `{% %}`, `{{ }}` not a merge tag / kramdown `{: }` |
 | placeholder | error | TK, TODO, FIXME, lorem ipsum |
 | subject | error / warning | empty subject / longer than 100 characters |
+| title | warning | no `title:`: the subject is taken from the file name |
 | preheader | warning | no preheader (`subtitle`): inboxes show the first body text |
 | schedule-past | warning | a recent issue whose send time has passed |
 | schedule-same-day | warning | two issues on the same day (from `check_issues`) |
@@ -60,6 +61,7 @@ from mailer.checks.meta import (
     check_preheader,
     check_schedule_past,
     check_subject,
+    check_title,
 )
 from mailer.checks.runner import Candidate, Rule, run_rules
 from mailer.config import Settings
@@ -67,6 +69,7 @@ from mailer.render import Rendered
 
 RULES: tuple[Rule, ...] = (
     check_subject,
+    check_title,
     check_preheader,
     check_front_matter_key,
     check_hero_image,

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from mailer.checks.runner import Candidate
@@ -15,7 +15,8 @@ from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.sanitize import ALLOWED_STYLES
 
 SIZE_WARNING_BYTES = 90 * 1024
-CSS_SUPPORT = Path(__file__).resolve().parent.parent / "data" / "css-support.json"
+# package data, read as a resource: it is in the wheel as in the source tree
+CSS_SUPPORT = resources.files("mailer") / "data" / "css-support.json"
 
 
 def check_size(s: Candidate) -> Iterator[Finding]:

@@ -31,6 +31,17 @@ def check_subject(s: Candidate) -> Iterator[Finding]:
         )
 
 
+def check_title(s: Candidate) -> Iterator[Finding]:
+    if s.issue.titled_by_name:
+        yield s.finding(
+            1,
+            "title",
+            "warning",
+            f"no title: it is taken from the file name ({s.issue.title!r}), as Jekyll does; "
+            "add 'title:' to the front matter to choose the subject yourself",
+        )
+
+
 def check_preheader(s: Candidate) -> Iterator[Finding]:
     if not s.rendered.preheader.strip():
         yield s.finding(

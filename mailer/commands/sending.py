@@ -47,7 +47,7 @@ def sync(
     settings = state.settings()
     provider = get_provider(settings)
     report = run_sync(
-        list(paths) or [Path("issues")],
+        state.issues(paths),
         settings,
         provider,
         dry_run=dry_run,
@@ -122,7 +122,7 @@ def status(state: State, paths: tuple[Path, ...]) -> None:
 
     settings = state.settings()
     provider = get_provider(settings)
-    loaded = load_for_sync(list(paths) or [Path("issues")], settings, allow_errors=True)
+    loaded = load_for_sync(state.issues(paths), settings, allow_errors=True)
     broken = loaded.broken
     for want in loaded.wanted:
         issue, draft = want.issue, want.draft

@@ -10,13 +10,30 @@ class State:
     def __init__(self, config: Path | None, debug: bool) -> None:
         self.config = config
         self.debug = debug
+        self._settings: Any = None
 
     def settings(self) -> Any:
         """Settings, built once the command needs them (precedence: see mailer.config), with
         the provider checked up front: one clear error rather than one per issue."""
+        if self._settings is None:
+            self._settings = self.load()
+        return self._settings
+
+    def load(self) -> Any:
+        """Settings read afresh (the preview reads them again when newsletter.toml changes)."""
         from mailer.config import load_settings
         from mailer.providers import lookup
 
         settings = load_settings(self.config)
         lookup(settings)
         return settings
+
+    def folder(self, name: str) -> Path:
+        """A default folder (issues, build, site) beside newsletter.toml, wherever the command
+        runs from; in the current folder when there is no newsletter.toml."""
+        root = self.settings().root
+        return root / name if root is not None else Path(name)
+
+    def issues(self, paths: tuple[Path, ...]) -> list[Path]:
+        """The paths named, or the newsletter's issues/ folder."""
+        return list(paths) or [self.folder("issues")]

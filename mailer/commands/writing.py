@@ -19,12 +19,10 @@ from mailer.commands.state import State
     "--output",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("build"),
-    show_default=True,
-    help="Folder to write the outputs to.",
+    help="Folder to write the outputs to (default: build/ beside newsletter.toml).",
 )
 @click.pass_obj
-def build(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
+def build(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
     """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
 
     PATHS are issue files or folders (default: issues/). A bad issue is reported and the others
@@ -38,12 +36,13 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     from mailer.limits import GMAIL_CLIP_BYTES
 
     settings = state.settings()
+    out_dir = out_dir or state.folder("build")
     started = time.perf_counter()
     built = failed = 0
     warnings = errors = 0
     rows: list[tuple[object, ...]] = []
     actions = in_actions()
-    for result in build_issues(list(paths) or [Path("issues")], settings, out_dir):
+    for result in build_issues(state.issues(paths), settings, out_dir):
         if result.error is not None:
             failed += 1
             click.echo(f"Error: {result.error}", err=True)
@@ -109,7 +108,7 @@ def check(state: State, paths: tuple[Path, ...], fmt: str, strict: bool) -> None
     from mailer.checks.report import format_github, format_json, format_text, summary_markdown
     from mailer.github import in_actions, write_summary
 
-    result = check_paths(list(paths) or [Path("issues")], state.settings())
+    result = check_paths(state.issues(paths), state.settings())
     output = {"text": format_text, "json": format_json}.get(fmt)
     click.echo(output(result) if output else format_github(result.findings))
     if in_actions() and fmt == "text":
@@ -136,9 +135,9 @@ def preview(state: State, path: Path | None, port: int, open_browser: bool) -> N
     from mailer.issue import find_issues
     from mailer.preview import PreviewServer, PreviewSite
 
-    paths = [path or Path("issues")]
+    paths = [path or state.folder("issues")]
     find_issues(paths)  # the same errors as build for a missing path or an empty folder
-    site = PreviewSite(paths, state.settings)
+    site = PreviewSite(paths, state.load)
     try:
         server = PreviewServer(site, port)
     except OSError as exc:
@@ -161,12 +160,10 @@ def preview(state: State, path: Path | None, port: int, open_browser: bool) -> N
     "--output",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("site"),
-    show_default=True,
-    help="Folder to write the site to.",
+    help="Folder to write the site to (default: site/ beside newsletter.toml).",
 )
 @click.pass_obj
-def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
+def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
     """Build the public web archive: an index, a page per issue, an Atom feed and a sitemap.
 
     Drafts and issues not sent yet are left out. Each issue's page lives where the email's
@@ -177,7 +174,8 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     from mailer.archive import build_archive
 
     settings = state.settings()
-    result = build_archive(list(paths) or [Path("issues")], settings, out_dir)
+    out_dir = out_dir or state.folder("site")
+    result = build_archive(state.issues(paths), settings, out_dir)
     for source, why in result.skipped:
         click.echo(f"left out {source}: {why}")
     for error in result.failed:
@@ -199,9 +197,7 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     "--dir",
     "folder",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("issues"),
-    show_default=True,
-    help="Folder of issues.",
+    help="Folder of issues (default: issues/ beside newsletter.toml).",
 )
 @click.option(
     "--date",
@@ -210,13 +206,14 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path) -> None:
     help="Issue date, YYYY-MM-DD (default: the next send day).",
 )
 @click.pass_obj
-def new(state: State, title: str | None, folder: Path, when: datetime | None) -> None:
+def new(state: State, title: str | None, folder: Path | None, when: datetime | None) -> None:
     """Scaffold the next issue file and print its path.
 
     Example: mailer new "Spring cleaning"
     """
     from mailer.scaffold import new_issue
 
+    folder = folder or state.folder("issues")
     path = new_issue(folder, state.settings(), title=title, when=when.date() if when else None)
     click.echo(str(path))
 

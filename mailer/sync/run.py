@@ -19,7 +19,6 @@ from mailer.config import Settings
 from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
 from mailer.finding import Finding
 from mailer.issue import Issue, load_issue
-from mailer.message import content_hash
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
 from mailer.render import Rendered, render_issue
 from mailer.sync.apply import Outcome, apply
@@ -54,7 +53,7 @@ def draft_of(rendered: Rendered) -> Draft:
         html=rendered.html,
         body_html=rendered.body_html,
         text=rendered.text,
-        content_hash=content_hash(rendered),
+        content_hash=rendered.content_hash,
         source=rendered.issue.path,
     )
 
