@@ -73,6 +73,7 @@ LAYERS: list[set[str]] = [
         "mailer.preview",
         "mailer.smtp",
         "mailer.scaffold",
+        "mailer.starter",
         "mailer.sync.plan",
         "mailer.sync.apply",
         "mailer.sync.run",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailer.commands.sending import push, status, sync, test_send
-from mailer.commands.writing import archive, build, check, new, preview
+from mailer.commands.writing import archive, build, check, init, new, preview
 
-WRITING = (build, check, preview, archive, new)
+WRITING = (init, new, build, check, preview, archive)
 SENDING = (sync, push, status, test_send)

@@ -221,3 +221,38 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
 def _findings_note(counts: dict[str, int]) -> str:
     parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n]
     return ", " + ", ".join(parts) if parts else ""
+
+
+@click.command()
+@click.argument(
+    "folder", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option("--name", help="The newsletter's name (default: the folder's name).")
+@click.option(
+    "--provider",
+    default="buttondown",
+    show_default=True,
+    help="buttondown, mailchimp, listmonk or kit (change it later in newsletter.toml).",
+)
+def init(folder: Path, name: str | None, provider: str) -> None:
+    """Start a newsletter: settings, a first issue and GitHub workflows, in FOLDER.
+
+    Example: mailer init my-newsletter --name "Field Notes" --provider kit
+    """
+    from datetime import date
+
+    from mailer.starter import start_newsletter
+
+    name = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
+    written = start_newsletter(folder, name=name, provider=provider.lower(), today=date.today())
+    for path in written:
+        click.echo(str(path))
+    issue = next(p for p in written if p.parent.name == "issues")
+    click.echo(
+        f"\nStarted {name!r} in {folder}. Next:\n"
+        f"  cd {folder}\n"
+        f"  mailer preview {issue.relative_to(folder)}   # edit it and watch it change\n"
+        "  mailer check --strict\n"
+        "Then follow README.md there to connect GitHub and your provider.",
+        err=True,
+    )

@@ -1,0 +1,262 @@
+"""`mailer init`: a new newsletter that builds, checks and publishes from the first minute.
+
+Each scaffolded repository is checked the way its owner will meet it: its workflows against
+GitHub's schema and shellcheck, its first issue through `mailer build` and `check --strict`
+run from inside the folder, and its publish workflow run twice against the fake Buttondown.
+The last test installs the built wheel in a fresh virtualenv outside this checkout, which is
+how a missing package file was once hidden by the editable install.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import venv
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+from fakes.buttondown import API_KEY
+from test_workflows import action_env, run_steps
+
+from conftest import ROOT
+from mailer.errors import ConfigError, OutputError
+from mailer.providers import PROVIDERS
+from mailer.starter import ACTIONS, requirements, start_newsletter
+
+BIN = Path(sys.executable).parent
+TODAY = date(2026, 12, 1)
+
+
+def mailer(*args: str, cwd: Path, env: dict[str, str] | None = None, exe: Path = BIN):
+    return subprocess.run(
+        [str(exe / "mailer"), *args],
+        cwd=cwd,
+        env={"PATH": f"{exe}:/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+def test_a_new_newsletter_builds_and_checks_clean(tmp_path, provider):
+    result = mailer("init", "news", "--provider", provider, "--name", "Field Notes", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "news"
+    files = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert files == {
+        ".github/dependabot.yml",
+        ".github/workflows/archive.yml",
+        ".github/workflows/check.yml",
+        ".github/workflows/publish.yml",
+        ".github/workflows/test-send.yml",
+        ".gitignore",
+        "README.md",
+        "newsletter.toml",
+        "requirements.txt",
+        f"issues/{date.today() + timedelta(days=7)}-welcome.md",
+    }
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert not re.search(r"@[A-Z_]+@", path.read_text()), path
+    settings = tomllib.loads((folder / "newsletter.toml").read_text())
+    assert settings["newsletter"]["name"] == "Field Notes"
+    assert settings["provider"]["name"] == provider
+
+    # from inside the issues folder, as an editor would: newsletter.toml is found above
+    build = mailer("build", cwd=folder / "issues")
+    assert build.returncode == 0, build.stderr
+    assert len(list((folder / "build").glob("*.html"))) == 1
+    check = mailer("check", "--strict", cwd=folder / "issues")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "0 errors, 0 warnings" in check.stdout
+
+
+def test_scaffolded_workflows_are_valid_pinned_and_pass_shellcheck(tmp_path):
+    start_newsletter(tmp_path, name="Field Notes", provider="listmonk", today=TODAY)
+    workflows = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
+    result = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    dependabot = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.dependabot",
+            str(tmp_path / ".github" / "dependabot.yml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert dependabot.returncode == 0, dependabot.stdout + dependabot.stderr
+    pinned = {repo: sha for repo, sha, _ in ACTIONS.values()}
+    for workflow in workflows:
+        data = yaml.safe_load(workflow.read_text())
+        assert data["permissions"] == {"contents": "read"}, workflow.name
+        for job in data["jobs"].values():
+            for step in job["steps"]:
+                if "uses" in step:  # every action at a full commit, never a movable tag
+                    repo, _, ref = step["uses"].partition("@")
+                    assert ref == pinned[repo], step["uses"]
+        for n, (_, step) in enumerate(run_steps(workflow)):
+            assert "${{" not in step["run"], f"{workflow.name}: {step.get('name')}"
+            script = tmp_path / f"{workflow.stem}-{n}.sh"
+            script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])
+            shellcheck = subprocess.run(
+                [str(BIN / "shellcheck"), "--severity=style", str(script)],
+                capture_output=True,
+                text=True,
+            )
+            assert shellcheck.returncode == 0, shellcheck.stdout
+    publish = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text())
+    assert publish["concurrency"] == {"group": "publish", "cancel-in-progress": False}
+    sync = publish["jobs"]["sync"]["steps"][-1]
+    assert sync["env"]["MAILER_LISTMONK_API_KEY"] == "${{ secrets.LISTMONK_API_KEY }}"
+
+
+def test_the_scaffolded_publish_workflow_schedules_once_however_often_it_runs(tmp_path, buttondown):
+    start_newsletter(tmp_path, name="Field Notes", provider="buttondown", today=TODAY)
+    soon = (datetime.now(UTC) + timedelta(days=3)).date()
+    (tmp_path / "issues" / f"{soon}-ready.md").write_text(
+        f"---\ntitle: Ready\nsubtitle: Going out\ndate: {soon}\n---\nHello, readers.\n"
+    )
+    steps = [s for _, s in run_steps(tmp_path / ".github/workflows/publish.yml")]
+    steps = [s for s in steps if "pip install" not in s["run"]]  # installed here already
+    assert len(steps) == 1
+
+    def run_action(n: int) -> subprocess.CompletedProcess[str]:
+        env = {
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / f"summary-{n}.md"),
+            "MAILER_BUTTONDOWN_BASE_URL": buttondown.url,  # the fake, not api.buttondown.com
+            **action_env(steps[0], {"secrets.BUTTONDOWN_API_KEY": API_KEY, "inputs.dry_run": ""}),
+        }
+        return subprocess.run(
+            ["bash", "-e", "-c", steps[0]["run"]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first = run_action(1)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert [e["status"] for e in buttondown.emails.values()].count("scheduled") == 1
+    writes = len(buttondown.server.writes())
+    second = run_action(2)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert len(buttondown.server.writes()) == writes
+    assert "nothing to change" in (tmp_path / "summary-2.md").read_text()
+    assert buttondown.sent_to_list == []
+    assert API_KEY not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def test_init_never_overwrites_and_writes_nothing_when_refused(tmp_path):
+    (tmp_path / "README.md").write_text("mine\n")
+    with pytest.raises(OutputError, match=r"README\.md"):
+        start_newsletter(tmp_path, name="Field Notes", provider="kit", today=TODAY)
+    assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
+    assert (tmp_path / "README.md").read_text() == "mine\n"
+    result = mailer("init", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "nothing was written" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "provider", "message"),
+    [("", "kit", "needs a name"), ("Two\nlines", "kit", "one line"), ("Fine", "sendgrid", "kit")],
+)
+def test_init_refuses_bad_names_and_unknown_providers(tmp_path, name, provider, message):
+    with pytest.raises(ConfigError, match=message):
+        start_newsletter(tmp_path, name=name, provider=provider, today=TODAY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_with_quotes_survives_toml_and_yaml(tmp_path):
+    name = 'The "Weekly" \\ Digest @DATE@'
+    start_newsletter(tmp_path, name=name, provider="kit", today=TODAY)
+    settings = tomllib.loads((tmp_path / "newsletter.toml").read_text())
+    assert settings["newsletter"]["name"] == name
+    issue = next((tmp_path / "issues").glob("*.md"))
+    header = yaml.safe_load(issue.read_text().split("---")[1])
+    assert header["title"] == f"{name} #1"
+    assert header["date"] == TODAY + timedelta(days=7) and header["draft"] is True
+
+
+def test_requirements_pin_every_installed_runtime_dependency():
+    pins = dict(line.split("==") for line in requirements("9.9.9").splitlines() if "==" in line)
+    assert pins.pop("newsletter-as-code") == "9.9.9"
+    for requirement in metadata.requires("newsletter-as-code") or []:
+        if "extra ==" in requirement:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)[0].lower().replace("_", "-")
+        assert pins[name] == metadata.version(name)
+    assert "pytest" not in pins and "ruff" not in pins  # test and dev tools are not pinned
+    assert pins["markupsafe"] == metadata.version("markupsafe")  # a dependency's dependency
+
+
+def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path):
+    """The built wheel, installed without the checkout: every file it needs is inside it."""
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next(wheels.glob("newsletter_as_code-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    site = next(env_dir.glob("lib/python*/site-packages"))
+    # the libraries come from this environment (no network needed); mailer only from the wheel:
+    # a .pth names the directory without running the editable install's own .pth hooks
+    (site / "dependencies.pth").write_text(
+        next(Path(sys.executable).parent.parent.glob("lib/python*/site-packages")).as_posix() + "\n"
+    )
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(env_dir / "bin/python"), "install",
+         "--no-deps", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    exe = env_dir / "bin"
+    where = subprocess.run(
+        [str(exe / "python"), "-c", "import mailer; print(mailer.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr
+
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    assert mailer("init", "news", cwd=work, exe=exe).returncode == 0
+    news = work / "news"
+    for args in (["build"], ["check", "--strict"], ["archive", "-o", "site"], ["new", "Second"]):
+        result = mailer(*args, cwd=news / "issues", exe=exe)
+        assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+    assert (news / "issues" / "site" / "index.html").is_file()
+    assert (news / "issues" / "site" / "feed.xml").is_file()
+    assert len(list((news / "issues").glob("*.md"))) == 2
+    # the CSS support data and templates ship in the wheel: the email uses them
+    html = next((news / "build").glob("*.html")).read_text()
+    assert "News" in html and "<table" in html
