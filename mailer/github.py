@@ -1,8 +1,9 @@
 """Inside GitHub Actions (GITHUB_ACTIONS=true), mailer annotates and summarizes by itself.
 
-Findings and errors become workflow annotations on the file and line; build, check and sync
-append a Markdown summary to the job's summary page ($GITHUB_STEP_SUMMARY). Outside Actions
-these do nothing, so no command needs a flag for it.
+Findings become workflow annotations on the file and line (check and sync; build leaves them
+to check, so none shows twice); build, check and sync append a Markdown summary to the job's
+summary page ($GITHUB_STEP_SUMMARY). Outside Actions these do nothing, so no command needs a
+flag for it.
 """
 
 from __future__ import annotations

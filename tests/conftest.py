@@ -14,6 +14,9 @@ from mailer.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+# the tool's tests use a copy of the sample newsletter: an editor may replace issues/ and
+# newsletter.toml at the top with their own and the tests still pass
+SAMPLE = ROOT / "tests" / "fixtures" / "sample"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,8 +58,8 @@ def make_settings() -> Callable[..., Settings]:
 
 @pytest.fixture
 def repo_settings() -> Settings:
-    """The settings of this repository's own newsletter (its newsletter.toml)."""
-    return load_settings(ROOT / "newsletter.toml", env={})
+    """The sample newsletter's settings (tests/fixtures/sample/newsletter.toml)."""
+    return load_settings(SAMPLE / "newsletter.toml", env={})
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 from mailer.archive import absolute, build_archive
 from mailer.config import load_settings
 from mailer.issue import load_issue
@@ -30,7 +30,7 @@ PIXEL = bytes.fromhex(
 @pytest.fixture
 def site(tmp_path, repo_settings):
     issues = tmp_path / "issues"
-    shutil.copytree(ROOT / "issues", issues)
+    shutil.copytree(SAMPLE / "issues", issues)
     (issues / "2026-10-30-wip.md").write_text(
         "---\ntitle: Work in progress\ndate: 2026-10-30\ndraft: true\n---\nNot yet.\n"
     )
@@ -41,7 +41,7 @@ def site(tmp_path, repo_settings):
 
 def email(page):
     """The email of an archive page's issue, as subscribers got it."""
-    settings = load_settings(ROOT / "newsletter.toml", env={})
+    settings = load_settings(SAMPLE / "newsletter.toml", env={})
     return render_issue(load_issue(page.source, settings), settings)
 
 
@@ -110,7 +110,7 @@ def test_feed_is_valid_atom_with_full_content(site):
 def result_settings():
     from mailer.config import load_settings
 
-    return load_settings(ROOT / "newsletter.toml", env={})
+    return load_settings(SAMPLE / "newsletter.toml", env={})
 
 
 def test_sitemap(site):

@@ -257,12 +257,12 @@ def test_formats():
 
 
 def test_cli_exit_codes_and_samples(tmp_path):
-    from conftest import ROOT
+    from conftest import SAMPLE
 
     def run(*args):
         return subprocess.run(
             [sys.executable, "-m", "mailer", "check", *args],
-            cwd=ROOT,
+            cwd=SAMPLE,
             capture_output=True,
             text=True,
         )

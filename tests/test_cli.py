@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import SAMPLE
 from mailer.cli import cli
 
 GOOD = (
@@ -47,9 +47,9 @@ def test_build_defaults_to_issues_folder_and_build_dir(tmp_path):
 
 
 def test_sample_issues_build_with_the_repository_settings(tmp_path):
-    result = run("build", "-o", str(tmp_path), cwd=ROOT)
+    result = run("build", "-o", str(tmp_path), cwd=SAMPLE)
     assert result.returncode == 0, result.stderr
-    assert len(list(tmp_path.glob("*.html"))) == len(list((ROOT / "issues").glob("*.md")))
+    assert len(list(tmp_path.glob("*.html"))) == len(list((SAMPLE / "issues").glob("*.md")))
 
 
 BAD_INPUTS = {

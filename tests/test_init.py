@@ -9,6 +9,7 @@ how a missing package file was once hidden by the editable install.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -257,6 +258,17 @@ def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path
     assert (news / "issues" / "site" / "index.html").is_file()
     assert (news / "issues" / "site" / "feed.xml").is_file()
     assert len(list((news / "issues").glob("*.md"))) == 2
-    # the CSS support data and templates ship in the wheel: the email uses them
     html = next((news / "build").glob("*.html")).read_text()
-    assert "News" in html and "<table" in html
+    assert "News" in html and "<table" in html  # the templates ship in the wheel
+
+    # the css-support rule reads its table from the wheel's package data: it runs, and finds
+    (news / "issues" / "2030-01-01-styled.md").write_text(
+        "---\ntitle: Styled\nsubtitle: A test\ndate: 2030-01-01\n---\n"
+        '<p style="float: left">x</p>\n'
+    )
+    styled = mailer(
+        "check", "2030-01-01-styled.md", "--format", "json", cwd=news / "issues", exe=exe
+    )
+    findings = json.loads(styled.stdout)
+    assert [f["rule"] for f in findings] == ["css-support"], findings
+    assert "ignored by" in findings[0]["message"] and "could not run" not in styled.stdout

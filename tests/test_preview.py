@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from browser import CHROMIUM, launch
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 from mailer.config import load_settings
 from mailer.preview import PreviewServer, PreviewSite
 
@@ -22,13 +22,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture
 def issues(tmp_path) -> Path:
     folder = tmp_path / "issues"
-    shutil.copytree(ROOT / "issues", folder)
+    shutil.copytree(SAMPLE / "issues", folder)
     return folder
 
 
 @pytest.fixture
 def server(issues) -> Iterator[PreviewServer]:
-    site = PreviewSite([issues], lambda: load_settings(ROOT / "newsletter.toml", env={}))
+    site = PreviewSite([issues], lambda: load_settings(SAMPLE / "newsletter.toml", env={}))
     with PreviewServer(site, 0, interval=0.05) as running:
         yield running
 
@@ -192,7 +192,7 @@ def test_a_template_change_re_renders_everything(tmp_path):
 
 
 def test_nothing_an_editor_saves_takes_the_preview_down(issues, page):
-    site = PreviewSite([issues], lambda: load_settings(ROOT / "newsletter.toml", env={}))
+    site = PreviewSite([issues], lambda: load_settings(SAMPLE / "newsletter.toml", env={}))
     with PreviewServer(site, 0, interval=0.05, idle_timeout=0.5) as server:
         deep = issues / "2099-01-01-deep.md"
         deep.write_text("---\ntitle: Deep\ndate: 2099-01-01\n---\n" + "<table><tr><td>" * 4000)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 from mailer.errors import TemplateError
 from mailer.issue import load_issue
 from mailer.render import render_issue
 
-SAMPLES = sorted((ROOT / "issues").glob("*.md"))
+SAMPLES = sorted((SAMPLE / "issues").glob("*.md"))
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "issues").glob("*.md"))
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -59,10 +59,10 @@ def test_same_input_same_bytes_across_processes(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / seed
         subprocess.run(
-            [sys.executable, "-m", "mailer", "build", str(ROOT / "issues"), "-o", str(out)],
+            [sys.executable, "-m", "mailer", "build", str(SAMPLE / "issues"), "-o", str(out)],
             check=True,
             capture_output=True,
-            cwd=ROOT,
+            cwd=SAMPLE,
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
         )
         outputs.append(

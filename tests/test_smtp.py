@@ -17,7 +17,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import ROOT
+from conftest import SAMPLE
 from mailer.config import smtp_settings
 from mailer.errors import SendError
 from mailer.issue import load_issue
@@ -25,7 +25,7 @@ from mailer.render import render_issue
 from mailer.smtp import send_test_smtp
 
 USER, PASSWORD = "editor", "s3cret-Pa55word"
-SAMPLE = ROOT / "issues" / "2026-11-13-metrics.md"
+SAMPLE_ISSUE = SAMPLE / "issues" / "2026-11-13-metrics.md"
 
 
 @dataclass
@@ -120,7 +120,7 @@ def implicit_tls(server_tls):
 
 @pytest.fixture
 def rendered(repo_settings):
-    return render_issue(load_issue(SAMPLE, repo_settings), repo_settings)
+    return render_issue(load_issue(SAMPLE_ISSUE, repo_settings), repo_settings)
 
 
 def smtp(repo_settings, port, security="none", password=PASSWORD, username=USER, **extra):
@@ -245,8 +245,8 @@ def test_cli_test_send_never_prints_the_password(starttls, ca, tmp_path):
 
     def run(**extra):
         return subprocess.run(
-            [sys.executable, "-m", "mailer", "test-send", str(SAMPLE)],
-            cwd=ROOT,
+            [sys.executable, "-m", "mailer", "test-send", str(SAMPLE_ISSUE)],
+            cwd=SAMPLE,
             env={**env, **extra},
             capture_output=True,
             text=True,
@@ -269,7 +269,7 @@ def test_provider_test_send_uses_the_sync_path(provider, buttondown, repo_settin
     from mailer.providers import Target
     from mailer.sync import push, test_send_via_provider
 
-    rendered = render_issue(load_issue(SAMPLE, repo_settings), repo_settings)
+    rendered = render_issue(load_issue(SAMPLE_ISSUE, repo_settings), repo_settings)
     result = test_send_via_provider(provider, rendered, repo_settings, ["me@example.org"])
     assert result.action == "created" and result.state == "draft"
     assert buttondown.test_sends == [(result.remote_id, ["me@example.org"])]

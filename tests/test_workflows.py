@@ -13,7 +13,7 @@ import pytest
 import yaml
 from fakes.buttondown import API_KEY
 
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -87,8 +87,8 @@ def action_env(step: dict, values: dict[str, str]) -> dict[str, str]:
 
 def test_publish_runs_as_the_action_would_twice(tmp_path, buttondown):
     checkout = tmp_path / "checkout"
-    shutil.copytree(ROOT / "issues", checkout / "issues")
-    shutil.copy(ROOT / "newsletter.toml", checkout)
+    shutil.copytree(SAMPLE / "issues", checkout / "issues")
+    shutil.copy(SAMPLE / "newsletter.toml", checkout)
     soon = (datetime.now(UTC) + timedelta(days=4)).date()
     (checkout / "issues" / f"{soon}-next.md").write_text(
         f"---\ntitle: Next week\nsubtitle: Soon\ndate: {soon}\n---\nComing up.\n"
@@ -148,7 +148,7 @@ def test_publish_runs_as_the_action_would_twice(tmp_path, buttondown):
     assert "dry run" in dry[0].stdout and len(buttondown.server.writes()) == created
 
 
-def test_build_and_check_summarize_and_annotate_in_actions(tmp_path):
+def test_build_summarizes_and_check_annotates_each_finding_once_in_actions(tmp_path):
     (tmp_path / "issues").mkdir()
     (tmp_path / "issues" / "a.md").write_text(
         "---\ntitle: A | B\ndate: 2024-01-01\n---\nSee [here](https://x.example).\n"
@@ -167,7 +167,7 @@ def test_build_and_check_summarize_and_annotate_in_actions(tmp_path):
         text=True,
     )
     assert build.returncode == 0
-    assert "::warning file=issues/a.md,line=5,title=link-text::" in build.stdout
+    assert "::warning" not in build.stdout  # the check step annotates; once is enough
     text = summary.read_text()
     assert "| `issues/a.md` | A \\| B |" in text and "(under 102 KB)" in text
     check = subprocess.run(
@@ -187,3 +187,44 @@ def test_build_and_check_summarize_and_annotate_in_actions(tmp_path):
         text=True,
     )
     assert "::warning" not in plain.stdout  # outside Actions: no workflow commands
+
+
+def test_every_action_is_pinned_to_a_full_commit():
+    for workflow in WORKFLOWS:
+        for spec in yaml.safe_load(workflow.read_text())["jobs"].values():
+            for step in spec["steps"]:
+                if "uses" in step:  # a tag can be moved to other code; a commit cannot
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+        text = workflow.read_text()
+        assert all(re.search(r"@[0-9a-f]{40} # v\d", line) for line in text.splitlines()
+                   if "uses:" in line), f"{workflow.name}: name each pinned version"  # fmt: skip
+
+
+@pytest.mark.parametrize("to", ["a@x.org,,b@y.org", " a@x.org , b@y.org,", ""])
+def test_test_send_passes_each_recipient_once_and_never_an_empty_one(tmp_path, to):
+    from mailer.starter import start_newsletter
+
+    start_newsletter(tmp_path / "new", name="N", provider="kit", today=datetime(2026, 1, 1).date())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_in = bin_dir / "mailer"  # records the arguments the step gives mailer
+    stand_in.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n')
+    stand_in.chmod(0o755)
+    for workflow in (
+        ROOT / ".github/workflows/test-send.yml",
+        tmp_path / "new/.github/workflows/test-send.yml",
+    ):
+        [(_, step)] = run_steps(workflow)[-1:]
+        result = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            env={"PATH": f"{bin_dir}:/usr/bin:/bin", "ISSUE": "issues/a.md", "TO": to,
+                 "VIA": "smtp"},
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        args = result.stdout.splitlines()
+        expected = [f"--to\n{a}" for a in ("a@x.org", "b@y.org")] if to else []
+        assert "\n".join(args) == "\n".join(
+            ["test-send", "issues/a.md", "--via", "smtp", *expected]
+        )

@@ -32,7 +32,7 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
     """
     from mailer.build import build_issues
     from mailer.finding import count
-    from mailer.github import annotation_lines, in_actions, table, write_summary
+    from mailer.github import table, write_summary
     from mailer.limits import GMAIL_CLIP_BYTES
 
     settings = state.settings()
@@ -41,17 +41,13 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
     built = failed = 0
     warnings = errors = 0
     rows: list[tuple[object, ...]] = []
-    actions = in_actions()
+    # annotations are `mailer check`'s job: a finding annotated by both would show twice
     for result in build_issues(state.issues(paths), settings, out_dir):
         if result.error is not None:
             failed += 1
             click.echo(f"Error: {result.error}", err=True)
             rows.append((f"`{result.source}`", "", "", f"**failed**: {result.error}"))
-            if actions:
-                click.echo(f"::error file={result.source}::{result.error}")
             continue
-        if actions and result.findings:
-            click.echo(annotation_lines(result.findings))
         built += 1
         counts = count(result.findings)
         warnings += counts["warning"]
