@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+import tarfile
 import tomllib
 import venv
 from datetime import UTC, date, datetime, timedelta
@@ -213,16 +214,22 @@ def test_requirements_pin_every_installed_runtime_dependency():
 
 
 def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path):
-    """The built wheel, installed without the checkout: every file it needs is inside it."""
-    wheels = tmp_path / "wheels"
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+    """The sdist, the wheel built from it, installed without the checkout: every file it needs
+    is inside both."""
+    dist = tmp_path / "dist"
+    built = subprocess.run(  # python -m build: the sdist first, then the wheel from the sdist
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert built.returncode == 0, built.stderr
-    wheel = next(wheels.glob("newsletter_as_code-*.whl"))
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    sdist = next(dist.glob("newsletter_as_code-*.tar.gz"))
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "mailer/data/css-support.json", "mailer/scaffolding/gitignore"} <= names
+    assert not any(name.startswith(("issues/", "tests/", ".venv/")) for name in names)
+    wheel = next(dist.glob("newsletter_as_code-*.whl"))
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     site = next(env_dir.glob("lib/python*/site-packages"))
