@@ -24,7 +24,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from mailer.config import Settings
-    from mailer.preview import PreviewServer, PreviewSite
+    from mailer.preview import PreviewSite
+    from mailer.preview_server import PreviewServer
 
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import launch  # launched as the tests launch it

@@ -1,30 +1,19 @@
-"""``mailer preview``: a local server that shows each issue as subscribers will see it, and
-re-renders when an issue, a template or newsletter.toml is saved.
+"""What ``mailer preview`` shows: every issue rendered with its findings, kept fresh.
 
-Threads in one process: the HTTP server, and a watcher that polls modification times (cheap
-for a folder of issues, and it needs no extra dependency). Only what changed is rendered
-again; a change to a template or to newsletter.toml renders everything again. Open pages hear
-about changes over server-sent events. The preview's own script lives only in the preview's
-pages: the email itself is served untouched, inside a sandboxed iframe.
-
-Safe by default: it listens on 127.0.0.1 only, serves only rendered issues and its own pages
-(names are looked up, never joined to a filesystem path), and refuses requests whose Host is
-not this machine (DNS rebinding).
+A watcher polls modification times (cheap, and no extra dependency): the files edited lately
+on every poll, all of them once a second. Only what changed is rendered again; a change to a
+template or to newsletter.toml renders everything again. The server is in
+``mailer/preview_server.py``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import sys
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailer import batch
 from mailer.checks import check_rendered
@@ -35,13 +24,6 @@ from mailer.issue import ISSUE_SUFFIXES, load_issue
 from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.render import Rendered, render_issue
 from mailer.templating import render_template
-
-DEFAULT_PORT = 8040
-_FAVICON = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" '
-    'rx="3" fill="#1a5fb4"/><path d="M3 5l5 4 5-4" stroke="#fff" fill="none"/></svg>'
-)
-_DARK = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)")
 
 
 @dataclass
@@ -59,10 +41,18 @@ class Entry:
         return self.source.stem
 
 
+HOT_FILES = 8  # the files edited last, watched closely
+FULL_SCAN = 1.0  # seconds between looks at everything
+
+
 class PreviewSite:
     """The rendered issues, kept fresh; `version` goes up on every change."""
 
-    def __init__(self, paths: list[Path], load_settings: Callable[[], Settings]) -> None:
+    def __init__(
+        self, paths: list[Path], load_settings: Callable[[], Settings], *, render_now: bool = True
+    ) -> None:
+        """With `render_now` false the first rendering is left to `watch`, so the server
+        answers at once however many issues there are (pages say "rendering" meanwhile)."""
         self.paths = paths
         self.load_settings = load_settings
         self.settings = load_settings()
@@ -71,19 +61,26 @@ class PreviewSite:
         self.changed = threading.Condition()
         self.setup_error = ""
         self._watched: dict[Path, int] = {}
-        self.refresh()
+        self._scanned: dict[str, int] = {}
+        self._hot: list[str] = []  # the files edited last: looked at on every poll
+        self.ready = threading.Event()  # set once every issue was rendered the first time
+        if render_now:
+            self.refresh()
 
     # -- what is watched ---------------------------------------------------------------------------
 
-    def sources(self) -> list[Path]:
-        found: list[Path] = []
+    def scan(self) -> dict[str, int]:
+        """Every issue file's path with its modification time, in one directory pass. Plain
+        strings, no Path objects: an idle poll of 1,880 issues stays a few milliseconds."""
+        found: dict[str, int] = {}
         for path in self.paths:
             if path.is_dir():
-                found.extend(
-                    sorted(p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES and p.is_file())
-                )
+                with os.scandir(path) as entries:
+                    for item in entries:
+                        if os.path.splitext(item.name)[1] in ISSUE_SUFFIXES and item.is_file():
+                            found[os.path.join(path, item.name)] = _entry_mtime(item)
             elif path.exists():
-                found.append(path)
+                found[str(path)] = _mtime(path)
         return found
 
     def layout_files(self) -> list[Path]:
@@ -107,18 +104,27 @@ class PreviewSite:
                 self.setup_error = ""
             except MailerError as exc:
                 self.setup_error = str(exc)
-        sources = self.sources()
-        changed = changed_layout or {s.stem for s in sources} != set(self.entries)
-        self.entries = {k: v for k, v in self.entries.items() if v.source in sources}
-        for source in sources:
+        found = self.scan()
+        if found == self._scanned and not changed_layout:
+            return False  # the common case, while the editor reads: compared in one go
+        newly = [n for n, m in found.items() if self._scanned.get(n) != m]
+        if not self._scanned:  # first look: the newest files are the likely next edits
+            newly = sorted(found, key=found.__getitem__)[-HOT_FILES:]
+        self._hot = list(dict.fromkeys([*self._hot, *newly]))[-HOT_FILES:]
+        self._scanned = found
+        kept = {k: v for k, v in self.entries.items() if str(v.source) in found}
+        changed = changed_layout or len(kept) != len(self.entries)
+        self.entries = kept
+        for name in sorted(found):
+            source, mtime = Path(name), found[name]
             entry = self.entries.get(source.stem)
-            mtime = _mtime(source)
             if entry is None or entry.mtime != mtime or changed_layout:
                 self.entries[source.stem] = self.render(source, mtime)
                 changed = True
-        if changed:
+        if changed or not self.ready.is_set():
             with self.changed:
                 self.version += 1
+                self.ready.set()
                 self.changed.notify_all()
         return changed
 
@@ -135,11 +141,31 @@ class PreviewSite:
         entry.took_ms = (time.perf_counter() - started) * 1000
         return entry
 
-    def watch(self, stop: threading.Event, interval: float = 0.1) -> None:
-        """Look for changes until stopped; nothing an editor saves ends the watching."""
-        while not stop.wait(interval):
+    def hot_changed(self) -> bool:
+        """Whether a file edited lately changed again: a few stat calls, not a whole scan."""
+        return any(_mtime(Path(name)) != self._scanned.get(name) for name in self._hot)
+
+    def watch(
+        self, stop: threading.Event, interval: float = 0.1, full_scan_every: float = FULL_SCAN
+    ) -> None:
+        """Look for changes until stopped; nothing an editor saves ends the watching.
+
+        Every `interval`, the files edited last (a save there repaints at once); every
+        `full_scan_every` seconds, all files, templates and settings (a new issue, or the
+        first edit of an old one, shows within that time). Polling everything every 20 ms
+        took 41% of a core idle at 188 issues and 97% at 1,880."""
+        last_full = time.monotonic()
+        if not self.ready.is_set():
             try:
                 self.refresh()
+            except Exception as exc:
+                self.setup_error = f"the preview could not render the issues ({exc!r})"
+                self.ready.set()
+        while not stop.wait(interval):
+            try:
+                if time.monotonic() - last_full >= full_scan_every or self.hot_changed():
+                    last_full = time.monotonic()
+                    self.refresh()
             except Exception as exc:  # a folder removed meanwhile, a file half-written...
                 self.setup_error = f"the preview could not look for changes ({exc!r})"
 
@@ -194,159 +220,8 @@ def _mtime(path: Path) -> int:
         return -1
 
 
-def make_handler(
-    site: PreviewSite, port: int, idle_timeout: float = 30.0
-) -> type[BaseHTTPRequestHandler]:
-    allowed_hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "mailer-preview"
-        protocol_version = "HTTP/1.1"
-        timeout = idle_timeout  # an idle connection does not hold a thread for ever
-
-        def log_message(self, *args: Any) -> None:
-            """Quiet: the editor's terminal shows what mailer says, not every request."""
-
-        def send(self, status: int, body: str | bytes, content_type: str) -> None:
-            data = body.encode("utf-8") if isinstance(body, str) else body
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            if self.headers.get("Host", "") not in allowed_hosts:
-                self.send(
-                    403,
-                    "Forbidden: this preview answers only to 127.0.0.1 and localhost",
-                    "text/plain; charset=utf-8",
-                )
-                return
-            url = urlsplit(self.path)
-            path = unquote(url.path)
-            query = parse_qs(url.query)
-            if path == "/events":
-                self.events()
-                return
-            for route, handler in ROUTES:
-                match = route.fullmatch(path)
-                if match:
-                    handler(self, match, query)
-                    return
-            self.send(404, "Not found", "text/plain; charset=utf-8")
-
-        def events(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen = -1
-            try:
-                while True:
-                    version = site.wait_for_change(seen, timeout=15)
-                    message = f"data: {version}\n\n" if version != seen else ": keep-alive\n\n"
-                    seen = version
-                    self.wfile.write(message.encode())
-                    self.wfile.flush()
-            except OSError:
-                return  # the page went away
-
-    def index(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-        h.send(200, site.index_page(), "text/html; charset=utf-8")
-
-    def issue(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-        entry = site.entries.get(match[1])
-        if entry is None:
-            h.send(404, "No such issue", "text/plain; charset=utf-8")
-            return
-        h.send(200, site.issue_page(entry), "text/html; charset=utf-8")
-
-    def raw(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-        entry = site.entries.get(match[1])
-        if entry is None or entry.rendered is None:
-            h.send(404, "No such issue", "text/plain; charset=utf-8")
-            return
-        if match[2] == "txt":
-            h.send(200, entry.rendered.text, "text/plain; charset=utf-8")
-            return
-        html = entry.rendered.html
-        if query.get("scheme") == ["dark"]:
-            # what a dark-mode mail client does: its dark rules apply
-            html = _DARK.sub("@media all", html)
-        h.send(200, html, "text/html; charset=utf-8")
-
-    def favicon(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-        h.send(200, _FAVICON, "image/svg+xml")
-
-    def version(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-        h.send(200, json.dumps({"version": site.version}), "application/json")
-
-    ROUTES: list[tuple[re.Pattern[str], Callable[..., None]]] = [
-        (re.compile(r"/"), index),
-        (re.compile(r"/issue/([\w.-]+)"), issue),
-        (re.compile(r"/raw/([\w.-]+)\.(html|txt)"), raw),
-        (re.compile(r"/version"), version),
-        (re.compile(r"/favicon\.ico"), favicon),
-    ]
-    return Handler
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A browser that closed a page or a connection is not an error worth a traceback."""
-        error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-
-class PreviewServer:
-    """The server and its watcher; `serve()` blocks, `start()`/`stop()` are for tests."""
-
-    def __init__(
-        self,
-        site: PreviewSite,
-        port: int = DEFAULT_PORT,
-        interval: float = 0.02,
-        idle_timeout: float = 30.0,
-    ) -> None:
-        self.site = site
-        self.httpd = _Server(("127.0.0.1", port), make_handler(site, port, idle_timeout))
-        self.httpd.daemon_threads = True
-        if port == 0:  # the real port is known only now: rebuild the handler for it
-            real = self.httpd.server_address[1]
-            self.httpd.RequestHandlerClass = make_handler(site, real, idle_timeout)
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.stop_event = threading.Event()
-        self.watcher = threading.Thread(
-            target=site.watch, args=(self.stop_event, interval), daemon=True
-        )
-
-    def start(self) -> PreviewServer:
-        self.watcher.start()
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def serve(self) -> None:
-        self.watcher.start()
-        try:
-            self.httpd.serve_forever(0.2)
-        finally:
-            self.stop()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> PreviewServer:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+def _entry_mtime(item: os.DirEntry[str]) -> int:
+    try:
+        return item.stat().st_mtime_ns
+    except OSError:  # removed between listing and looking
+        return -1

@@ -71,6 +71,7 @@ LAYERS: list[set[str]] = [
         "mailer.build",
         "mailer.archive",
         "mailer.preview",
+        "mailer.preview_server",
         "mailer.smtp",
         "mailer.scaffold",
         "mailer.starter",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from browser import CHROMIUM, launch
 
 from conftest import ROOT, SAMPLE
 from mailer.config import load_settings
-from mailer.preview import PreviewServer, PreviewSite
+from mailer.preview import PreviewSite
+from mailer.preview_server import PreviewServer
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -216,3 +218,53 @@ def test_nothing_an_editor_saves_takes_the_preview_down(issues, page):
             idle.settimeout(5)
             assert idle.recv(1) == b""
         assert get(server, "/")[0] == 200
+
+
+def test_the_preview_answers_at_once_and_shows_the_issues_when_rendered(issues, page):
+    """As `mailer preview` starts it: the first rendering happens in the watcher, not before
+    the server listens, so a large archive does not keep the editor waiting for a page."""
+    for n in range(40):
+        shutil.copy(issues / "2026-11-13-metrics.md", issues / f"2020-01-{n % 28 + 1:02d}-{n}.md")
+    site = PreviewSite(
+        [issues], lambda: load_settings(SAMPLE / "newsletter.toml", env={}), render_now=False
+    )
+    assert site.entries == {} and not site.ready.is_set()
+    server = PreviewServer(site, 0, interval=0.05)
+    threading.Thread(target=server.httpd.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        status, body = get(server, "/")  # the watcher has not started: nothing rendered yet
+        assert status == 200 and "Rendering the issues" in body
+        assert get(server, "/issue/2026-11-13-metrics")[0] == 200
+        page.goto(server.url)
+        server.watcher.start()
+        page.wait_for_selector("tr.issue >> nth=42", timeout=20_000)  # the page came back
+        assert len(site.entries) == 43 and site.ready.is_set()
+    finally:
+        server.stop()
+
+
+def test_watching_looks_closely_at_recent_edits_and_at_everything_each_second(issues):
+    site = PreviewSite([issues], lambda: load_settings(SAMPLE / "newsletter.toml", env={}))
+    stop = threading.Event()
+    watcher = threading.Thread(target=site.watch, args=(stop, 0.01, 0.3), daemon=True)
+    watcher.start()
+    try:
+        edited = issues / "2026-11-13-metrics.md"
+        before = site.version
+        edited.write_text(edited.read_text() + "\nOne more line.\n")
+        os.utime(edited, ns=(2, 2))
+        assert site.wait_for_change(before, timeout=5) > before  # first edit: the full scan
+        assert str(edited) in site._hot
+        seen = site.version
+        edited.write_text(edited.read_text() + "\nAnd another.\n")
+        os.utime(edited, ns=(3, 3))
+        assert site.hot_changed()  # a recent file: noticed on the next short poll
+        assert site.wait_for_change(seen, timeout=5) > seen
+        assert "And another." in site.entries["2026-11-13-metrics"].rendered.text
+        seen = site.version
+        (issues / "2099-01-01-new.md").write_text("---\ntitle: New\ndate: 2099-01-01\n---\nHi\n")
+        assert site.wait_for_change(seen, timeout=5) > seen  # a new file: the full scan
+        assert "2099-01-01-new" in site.entries
+    finally:
+        stop.set()
+        watcher.join()

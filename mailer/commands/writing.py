@@ -129,16 +129,17 @@ def preview(state: State, path: Path | None, port: int, open_browser: bool) -> N
     Example: mailer preview issues/ --open
     """
     from mailer.issue import find_issues
-    from mailer.preview import PreviewServer, PreviewSite
+    from mailer.preview import PreviewSite
+    from mailer.preview_server import PreviewServer
 
     paths = [path or state.folder("issues")]
     find_issues(paths)  # the same errors as build for a missing path or an empty folder
-    site = PreviewSite(paths, state.load)
+    site = PreviewSite(paths, state.load, render_now=False)  # the watcher renders: answer at once
     try:
         server = PreviewServer(site, port)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
-    click.echo(f"Previewing {len(site.entries)} issue(s) at {server.url} (Ctrl-C to stop)")
+    click.echo(f"Previewing at {server.url} (Ctrl-C to stop)")
     if open_browser:
         import webbrowser
 
