@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from mailer import batch
+from mailer import batch, buildcache
 from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
 from mailer.finding import Finding
 from mailer.issue import load_issue
-from mailer.output import make_dir, write_outputs
+from mailer.output import SUFFIXES, make_dir, write_outputs
 from mailer.render import Rendered, render_issue
 
 
@@ -36,21 +37,38 @@ def render_path(path: Path, settings: Settings) -> Rendered:
     return check_rendered(render_issue(load_issue(path, settings), settings), settings)
 
 
-def build_one(source: Path, settings: Settings, out_dir: Path) -> Built:
-    """Render and write one issue (a batch task: it may run in a worker process)."""
+def build_one(source: Path, settings: Settings, out_dir: Path, fresh: bool = False) -> Built:
+    """Render and write one issue (a batch task: it may run in a worker process) — unless the
+    outputs on disk are already exactly what it would write (``mailer.buildcache``)."""
+    now = datetime.now(UTC)
+    key = buildcache.build_key(source, settings, out_dir)
+    if key is not None and not fresh:
+        known = buildcache.recall(key, source, settings, out_dir, now)
+        if known is not None:
+            kept = tuple(out_dir / f"{source.stem}{suffix}" for suffix in SUFFIXES)
+            return Built(source, kept, known.subject, known.html_bytes, known.findings)
     rendered = render_path(source, settings)
     files = write_outputs(rendered, settings, out_dir)
-    return Built(
+    built = Built(
         source,
         tuple(files),
         rendered.subject,
         len(rendered.html.encode("utf-8")),
         rendered.findings,
     )
+    if key is not None:
+        report = buildcache.Remembered(built.subject, built.html_bytes, built.findings)
+        buildcache.remember(key, source, settings, out_dir, report, rendered.issue.send_at, now)
+    return built
 
 
 def build_issues(
-    paths: list[Path], settings: Settings, out_dir: Path, *, workers: int | None = None
+    paths: list[Path],
+    settings: Settings,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    fresh: bool = False,
 ) -> Iterator[Built]:
     """Render and write every issue under `paths`; a bad issue is reported, the rest still built.
 
@@ -79,7 +97,7 @@ def build_issues(
                     ),
                 )
             )
-    for outcome in batch.run(build_one, mine, settings, out_dir, workers=workers):
+    for outcome in batch.run(build_one, mine, settings, out_dir, fresh, workers=workers):
         yield (
             outcome.value
             if outcome.value is not None

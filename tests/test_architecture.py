@@ -68,6 +68,7 @@ LAYERS: list[set[str]] = [
     {
         "mailer.checks.report",
         "mailer.checks.issues",
+        "mailer.buildcache",
         "mailer.build",
         "mailer.archive",
         "mailer.preview",

@@ -21,12 +21,18 @@ from mailer.commands.state import State
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder to write the outputs to (default: build/ beside newsletter.toml).",
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Render every issue again, even those whose outputs are up to date.",
+)
 @click.pass_obj
-def build(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
+def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bool) -> None:
     """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
 
     PATHS are issue files or folders (default: issues/). A bad issue is reported and the others
-    are still built; the exit code is 1 if any failed.
+    are still built; the exit code is 1 if any failed. An issue whose inputs did not change
+    since the last build is not rendered again (.mailer/build/ remembers; safe to delete).
 
     Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
     """
@@ -42,7 +48,7 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
     warnings = errors = 0
     rows: list[tuple[object, ...]] = []
     # annotations are `mailer check`'s job: a finding annotated by both would show twice
-    for result in build_issues(state.issues(paths), settings, out_dir):
+    for result in build_issues(state.issues(paths), settings, out_dir, fresh=fresh):
         if result.error is not None:
             failed += 1
             click.echo(f"Error: {result.error}", err=True)
