@@ -55,6 +55,7 @@ def test_a_new_newsletter_builds_and_checks_clean(tmp_path, provider):
         ".github/dependabot.yml",
         ".github/workflows/archive.yml",
         ".github/workflows/check.yml",
+        ".github/workflows/links.yml",
         ".github/workflows/publish.yml",
         ".github/workflows/test-send.yml",
         ".gitignore",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -97,20 +98,74 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
     help="text for people, json for tools, github for annotations.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@click.option(
+    "--links",
+    is_flag=True,
+    help="Also follow every web address (the only check that uses the network).",
+)
+@click.option("--no-cache", is_flag=True, help="With --links: ask about every address again.")
+@click.option(
+    "--since",
+    metavar="AGE",
+    help="With --links: only issues dated within AGE, like 2y, 6m, 8w or 30d (link rot).",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    help="With --links: hours an address found good is not asked again.",
+)
 @click.pass_obj
-def check(state: State, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def check(
+    state: State,
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    links: bool,
+    no_cache: bool,
+    since: str | None,
+    max_age: float,
+) -> None:
     """Check issues before they are sent: exit 1 on errors (and warnings with --strict).
 
     Every finding names the file and line, what is wrong and how to fix it. Rule ids are stable
     (see `mailer.checks`); JSON output is a list of {path, line, rule, severity, message}.
+    With --links, every link and image is followed too: dead ones are errors, moved ones,
+    soft 404s and unreachable servers warnings.
 
     Example: mailer check issues/ --strict --format github
     """
+    from dataclasses import replace
+
     from mailer.checks.issues import check_paths
     from mailer.checks.report import format_github, format_json, format_text, summary_markdown
     from mailer.github import in_actions, write_summary
 
-    result = check_paths(state.issues(paths), state.settings())
+    settings = state.settings()
+    result = check_paths(state.issues(paths), settings)
+    if links:
+        from mailer.linkcheck import check_links
+
+        report = check_links(
+            state.issues(paths),
+            settings,
+            use_cache=not no_cache,
+            max_age=timedelta(hours=max_age),
+            since=_since(since) if since else None,
+            progress=_progress if sys.stderr.isatty() else None,
+        )
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        click.echo(
+            f"links: {report.addresses} addresses, {report.asked} asked, "
+            f"{report.remembered} good from the cache, in {report.seconds:.1f}s",
+            err=True,
+        )
+        found = sorted(
+            (*result.findings, *report.findings), key=lambda f: (str(f.path), f.line or 0)
+        )
+        result = replace(result, findings=tuple(found))
     output = {"text": format_text, "json": format_json}.get(fmt)
     click.echo(output(result) if output else format_github(result.findings))
     if in_actions() and fmt == "text":
@@ -221,6 +276,19 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
     click.echo(str(path))
 
 
+def _since(age: str) -> date:
+    """ "2y", "6m", "8w", "30d" → the date that long ago."""
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([ymwd])\s*", age.lower())
+    if not match:
+        raise click.BadParameter("give an age like 2y, 6m, 8w or 30d", param_hint="--since")
+    days = int(match[1]) * {"y": 365, "m": 30, "w": 7, "d": 1}[match[2]]
+    return date.today() - timedelta(days=days)
+
+
+def _progress(done: int, total: int, seconds: float) -> None:
+    click.echo(f"\rlinks {done}/{total}, {seconds:.1f}s", err=True, nl=False)
+
+
 def _findings_note(counts: dict[str, int]) -> str:
     parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n]
     return ", " + ", ".join(parts) if parts else ""
@@ -242,8 +310,6 @@ def init(folder: Path, name: str | None, provider: str) -> None:
 
     Example: mailer init my-newsletter --name "Field Notes" --provider kit
     """
-    from datetime import date
-
     from mailer.starter import start_newsletter
 
     name = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()

@@ -1,0 +1,53 @@
+"""The addresses found good lately, in ``.mailer/links.json`` beside newsletter.toml.
+
+Only good answers are kept (a bad one is asked again next time: it may have been fixed), each
+with when it was asked; entries older than the run's ``max_age`` are not used. The file is
+git-ignored and safe to delete; without a newsletter.toml nothing is kept. A file that cannot
+be read counts as empty, one that cannot be written costs only speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from mailer.config import Settings
+
+FILE = Path(".mailer") / "links.json"
+
+
+def _path(settings: Settings) -> Path | None:
+    return settings.root / FILE if settings.root is not None else None
+
+
+def load(settings: Settings, max_age: timedelta, now: datetime) -> dict[str, datetime]:
+    path = _path(settings)
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        good = {address: datetime.fromisoformat(when) for address, when in data["good"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return {address: when for address, when in good.items() if now - max_age < when <= now}
+
+
+def save(settings: Settings, good: dict[str, datetime]) -> None:
+    path = _path(settings)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".links", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"good": {a: t.isoformat() for a, t in sorted(good.items())}}, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
