@@ -17,12 +17,14 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailer.preview import PreviewSite
 
 DEFAULT_PORT = 8040
+LINKS_BUDGET = 60.0  # seconds the "Check links" button may take
 _FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" '
     'rx="3" fill="#1a5fb4"/><path d="M3 5l5 4 5-4" stroke="#fff" fill="none"/></svg>'
@@ -81,6 +83,25 @@ def make_handler(
                     return
             self.send(404, "Not found", "text/plain; charset=utf-8")
 
+        def do_POST(self) -> None:
+            # only the preview's own page may ask: a custom header is something another site's
+            # page cannot send here without a CORS preflight, which this server never grants
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(min(length, 65536))
+            if (
+                self.headers.get("Host", "") not in allowed_hosts
+                or self.headers.get("X-Mailer-Preview") != "1"
+            ):
+                self.send(403, "Forbidden", "text/plain; charset=utf-8")
+                return
+            match = re.fullmatch(r"/links/([\w.-]+)", unquote(urlsplit(self.path).path))
+            entry = site.entries.get(match[1]) if match else None
+            if entry is None:
+                self.send(404, "No such issue", "text/plain; charset=utf-8")
+                return
+            self.send(200, json.dumps(links_of(entry.source)), "application/json")
+
         def events(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -96,6 +117,19 @@ def make_handler(
                     self.wfile.flush()
             except OSError:
                 return  # the page went away
+
+    def links_of(source: Path) -> dict[str, Any]:
+        """The "Check links" button: `mailer check --links` on the issue on screen."""
+        from mailer.linkcheck import check_links
+
+        report = check_links([source], site.settings, budget=LINKS_BUDGET)
+        return {
+            "addresses": report.addresses,
+            "asked": report.asked,
+            "remembered": report.remembered,
+            "seconds": round(report.seconds, 1),
+            "findings": [f.as_dict() for f in report.findings],
+        }
 
     def waiting(h: Handler) -> None:
         h.send(200, _RENDERING, "text/html; charset=utf-8")

@@ -57,6 +57,17 @@ def make_settings() -> Callable[..., Settings]:
 
 
 @pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A copy of the sample newsletter, for tests whose commands keep records beside
+    newsletter.toml (.mailer/): the fixture itself is never written to."""
+    import shutil
+
+    copy = tmp_path / "sample"
+    shutil.copytree(SAMPLE, copy, ignore=shutil.ignore_patterns(".mailer"))
+    return copy
+
+
+@pytest.fixture
 def repo_settings() -> Settings:
     """The sample newsletter's settings (tests/fixtures/sample/newsletter.toml)."""
     return load_settings(SAMPLE / "newsletter.toml", env={})

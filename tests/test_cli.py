@@ -46,10 +46,12 @@ def test_build_defaults_to_issues_folder_and_build_dir(tmp_path):
     assert (tmp_path / "build" / "one.html").exists()
 
 
-def test_sample_issues_build_with_the_repository_settings(tmp_path):
-    result = run("build", "-o", str(tmp_path), cwd=SAMPLE)
+def test_sample_issues_build_with_the_repository_settings(tmp_path, sample_copy):
+    result = run("build", "-o", str(tmp_path / "out"), cwd=sample_copy)
     assert result.returncode == 0, result.stderr
-    assert len(list(tmp_path.glob("*.html"))) == len(list((SAMPLE / "issues").glob("*.md")))
+    assert len(list((tmp_path / "out").glob("*.html"))) == len(
+        list((SAMPLE / "issues").glob("*.md"))
+    )
 
 
 BAD_INPUTS = {

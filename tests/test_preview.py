@@ -268,3 +268,37 @@ def test_watching_looks_closely_at_recent_edits_and_at_everything_each_second(is
     finally:
         stop.set()
         watcher.join()
+
+
+def test_the_check_links_button_follows_the_links_of_the_issue_on_screen(issues, page, sample_copy):
+    from test_linkcheck import Site
+
+    site_server = Site()
+    threading.Thread(target=site_server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        (issues / "2099-02-01-links.md").write_text(
+            "---\ntitle: Links\nsubtitle: S\ndate: 2099-02-01\n---\n"
+            f"[fine]({site_server.url}/ok) and [dead]({site_server.url}/missing)\n"
+        )
+        config = sample_copy / "newsletter.toml"  # the good links are remembered beside it
+        site = PreviewSite([issues], lambda: load_settings(config, env={}))
+        with PreviewServer(site, 0, interval=0.05) as server:
+            page.goto(server.url + "issue/2099-02-01-links")
+            assert sum(site_server.requests.values()) == 0  # nothing asked until the click
+            page.click('button[data-view="findings"]')
+            page.click("#check-links")
+            page.wait_for_selector("#link-findings li.error", timeout=20_000)
+            items = page.inner_text("#link-findings")
+            assert f"{site_server.url}/missing" in items and "[link-dead]" in items
+            assert "/ok" not in items
+            assert "2 addresses" in page.inner_text("#links-status")
+            assert page.errors == []
+            # another site's page cannot make the preview fetch: no custom header, no answer
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            conn.request(
+                "POST", "/links/2099-02-01-links", headers={"Host": f"127.0.0.1:{server.port}"}
+            )
+            assert conn.getresponse().status == 403
+    finally:
+        site_server.shutdown()
+        site_server.server_close()

@@ -54,15 +54,15 @@ def test_golden(source, repo_settings, update_golden, no_network):
         )
 
 
-def test_same_input_same_bytes_across_processes(tmp_path):
+def test_same_input_same_bytes_across_processes(tmp_path, sample_copy):
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / seed
         subprocess.run(
-            [sys.executable, "-m", "mailer", "build", str(SAMPLE / "issues"), "-o", str(out)],
+            [sys.executable, "-m", "mailer", "build", "issues", "-o", str(out), "--fresh"],
             check=True,
             capture_output=True,
-            cwd=SAMPLE,
+            cwd=sample_copy,
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
         )
         outputs.append(
