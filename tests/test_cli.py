@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,42 @@ def test_new_follows_numbered_files(tmp_path, make_settings):
     path = new_issue(tmp_path, make_settings(), today=date(2024, 1, 1))
     assert path.name == "0003.md"
     assert "date: 2024-01-12" in path.read_text()  # a week after the latest issue
+
+
+def test_long_commands_count_up_on_a_terminal_and_stay_quiet_when_piped(sample_copy):
+    import pty
+
+    def stderr_of(args: list[str], terminal: bool) -> str:
+        if not terminal:
+            return run(*args, cwd=sample_copy).stderr
+        leader, follower = pty.openpty()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "mailer", *args],
+                cwd=sample_copy,
+                stdout=subprocess.DEVNULL,
+                stderr=follower,
+                timeout=60,
+            )
+            os.close(follower)
+            follower = -1
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert done.returncode == 0
+            return b"".join(chunks).decode()
+        finally:
+            os.close(leader)
+            if follower != -1:
+                os.close(follower)
+
+    issues = len(list((sample_copy / "issues").glob("*.md")))
+    assert f"checked {issues}/{issues}," in stderr_of(["check"], terminal=True)
+    assert "pages " in stderr_of(["archive", "-o", "site"], terminal=True)
+    assert "checked" not in stderr_of(["check"], terminal=False)

@@ -3,6 +3,7 @@ then the rules across issues. An issue that cannot load or render is an error fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from mailer import batch
@@ -21,13 +22,20 @@ def check_one(source: Path, settings: Settings) -> tuple[tuple[Finding, ...], Da
     return check_rendered(render_issue(issue, settings), settings).findings, Dated.of(issue)
 
 
-def check_paths(paths: list[Path], settings: Settings) -> CheckResult:
-    """Every rule over every issue under `paths`; an issue that cannot load is an error finding."""
+def check_paths(
+    paths: list[Path], settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> CheckResult:
+    """Every rule over every issue under `paths`; an issue that cannot load is an error finding.
+
+    `progress(done, 0)` is called after each issue (the total is not known up front), and
+    `progress(total, total)` at the end."""
     findings: list[Finding] = []
     dated: list[Dated] = []
     checked = 0
     for outcome in batch.run_paths(check_one, paths, settings):
         checked += 1
+        if progress is not None:
+            progress(checked, 0)
         if outcome.value is not None:
             found, facts = outcome.value
             findings.extend(found)
@@ -37,6 +45,8 @@ def check_paths(paths: list[Path], settings: Settings) -> CheckResult:
             findings.append(
                 Finding(error.path or outcome.source, error.line, "issue", "error", error.message)
             )
+    if progress is not None:
+        progress(checked, checked)
     findings.extend(check_issues(dated))
     findings.sort(key=lambda f: (str(f.path), f.line or 0))
     return CheckResult(checked, tuple(findings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def check(
     from mailer.github import in_actions, write_summary
 
     settings = state.settings()
-    result = check_paths(state.issues(paths), settings)
+    result = check_paths(state.issues(paths), settings, progress=_progress_line("checked"))
     if links:
         from mailer.linkcheck import check_links
 
@@ -153,10 +154,8 @@ def check(
             use_cache=not no_cache,
             max_age=timedelta(hours=max_age),
             since=_since(since) if since else None,
-            progress=_progress if sys.stderr.isatty() else None,
+            progress=_progress_line("links"),
         )
-        if sys.stderr.isatty():
-            click.echo("", err=True)
         click.echo(
             f"links: {report.addresses} addresses, {report.asked} asked, "
             f"{report.remembered} good from the cache, in {report.seconds:.1f}s",
@@ -233,7 +232,7 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None
 
     settings = state.settings()
     out_dir = out_dir or state.folder("site")
-    result = build_archive(state.issues(paths), settings, out_dir)
+    result = build_archive(state.issues(paths), settings, out_dir, progress=_progress_line("pages"))
     for source, why in result.skipped:
         click.echo(f"left out {source}: {why}")
     for error in result.failed:
@@ -276,6 +275,24 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
     click.echo(str(path))
 
 
+def _progress_line(label: str) -> Callable[[int, int], None] | None:
+    """A line on the terminal that counts up as a long command works; nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] < 0.1 and done != total:
+            return  # ten times a second is enough to see it move
+        shown[0] = now
+        count = f"{done}/{total}" if total else str(done)
+        click.echo(f"\r{label} {count}, {now - started:.1f}s", err=True, nl=done == total)
+
+    return show
+
+
 def _since(age: str) -> date:
     """ "2y", "6m", "8w", "30d" → the date that long ago."""
     match = re.fullmatch(r"\s*(\d{1,4})\s*([ymwd])\s*", age.lower())
@@ -283,10 +300,6 @@ def _since(age: str) -> date:
         raise click.BadParameter("give an age like 2y, 6m, 8w or 30d", param_hint="--since")
     days = int(match[1]) * {"y": 365, "m": 30, "w": 7, "d": 1}[match[2]]
     return date.today() - timedelta(days=days)
-
-
-def _progress(done: int, total: int, seconds: float) -> None:
-    click.echo(f"\rlinks {done}/{total}, {seconds:.1f}s", err=True, nl=False)
 
 
 def _findings_note(counts: dict[str, int]) -> str:

@@ -93,7 +93,7 @@ def check_links(
     timeout: float = TIMEOUT,
     budget: float = BUDGET,
     since: date | None = None,
-    progress: Callable[[int, int, float], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LinkReport:
     """Follow every address under `paths`; findings for the bad ones, at each place they occur.
 
@@ -135,7 +135,7 @@ async def _ask_all(
     addresses: list[str],
     timeout: float,
     budget: float,
-    progress: Callable[[int, int, float], None] | None,
+    progress: Callable[[int, int], None] | None,
 ) -> dict[str, Verdict]:
     import httpx
 
@@ -156,7 +156,7 @@ async def _ask_all(
                 verdict = await _within(deadline, probe(client, address))
         verdicts[address] = verdict
         if progress is not None:
-            progress(len(verdicts), len(addresses), time.monotonic() - started)
+            progress(len(verdicts), len(addresses))
 
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(timeout),
