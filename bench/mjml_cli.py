@@ -1,0 +1,93 @@
+"""`mailer build` of the 188 reference issues beside the official MJML CLI compiling their MJML.
+
+Usage: python bench/mjml_cli.py [--runs 3] [--mjml-dir /tmp/mailer-bench-mjml]
+
+The MJML CLI (npm package `mjml`, installed with npm into --mjml-dir on first use) compiles
+the same documents mailer's layout makes — the email template with each issue's body HTML in
+place — and does nothing else. `mailer build --fresh` does all of it: Markdown, sanitizing,
+MJML, CSS inlining, the plain-text part, the checks, and four files per issue. Both as whole
+processes; the median of --runs each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "research-computing-teams"
+MAILER = Path(sys.executable).parent / "mailer"
+MJML_VERSION = "4.15.3"
+
+
+def mjml_documents(folder: Path) -> int:
+    """Each issue's complete MJML, as mailer's layout writes it before compiling."""
+    from mailer.config import Settings
+    from mailer.htmlwriter import markdown_to_html
+    from mailer.issue import load_issue
+    from mailer.layout import BODY_PLACEHOLDER, layout_context, layout_source
+    from mailer.markdown import parse_markdown
+    from mailer.sanitize import clean_body
+
+    settings = Settings()
+    count = 0
+    for source in sorted(CORPUS.glob("*.md")):
+        issue = load_issue(source, settings)
+        doc = parse_markdown(issue.body, issue.body_line, issue.path)
+        body = markdown_to_html(doc, settings.url)
+        fragment = clean_body(body.html, body.plain, settings.url)
+        mjml = layout_source(settings, layout_context(issue, settings))
+        (folder / f"{source.stem}.mjml").write_text(mjml.replace(BODY_PLACEHOLDER, fragment))
+        count += 1
+    return count
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--mjml-dir", type=Path, default=Path(tempfile.gettempdir()) / "mailer-bench-mjml"
+    )
+    args = parser.parse_args()
+    cli = args.mjml_dir / "node_modules" / ".bin" / "mjml"
+    if not cli.exists():
+        args.mjml_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--silent", "--no-audit", "--no-fund", f"mjml@{MJML_VERSION}"],
+            cwd=args.mjml_dir,
+            check=True,
+        )
+    folder = Path(tempfile.mkdtemp(prefix="mailer-vs-mjml-"))
+    try:
+        shutil.copytree(CORPUS, folder / "issues")
+        (folder / "mjml").mkdir()
+        (folder / "html").mkdir()
+        count = mjml_documents(folder / "mjml")
+        documents = sorted(str(p) for p in (folder / "mjml").glob("*.mjml"))
+        ours, theirs = [], []
+        for _ in range(args.runs):
+            ours.append(timed([str(MAILER), "build", "issues", "-o", "out", "--fresh"], folder))
+            theirs.append(timed([str(cli), *documents, "-o", str(folder / "html")], folder))
+        mine, mjml = statistics.median(ours), statistics.median(theirs)
+        print(f"{count} issues, median of {args.runs} whole processes:")
+        print(f"  mailer build --fresh (everything)   {mine:6.2f} s")
+        print(f"  mjml {MJML_VERSION} CLI (compile only)     {mjml:6.2f} s")
+        print(f"  mailer is {mjml / mine:.1f}x faster")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
