@@ -28,12 +28,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from mailer import batch
-from mailer.config import Settings
+from mailer.config import Settings, direction_of
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, load_issue
 from mailer.render import render_issue
 from mailer.templating import render_template
-from mailer.urls import site_address
+from mailer.urls import absolute_url, base_for, site_address
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 but the surrogates
 # and U+FFFE/U+FFFF; an issue's text may hold other control characters
@@ -127,6 +127,11 @@ def write_one(job: Job, settings: Settings, out_dir: Path) -> str | None:
         older=job.older,
         settings=settings,
         root=job.root,
+        # with `url`, the page's own address and an absolute image: what link previews need
+        page_url=site_address(settings.url, job.page.path) if settings.url else "",
+        hero_image=absolute_url(job.page.hero_image, base_for(settings.url)),
+        lang=job.page.language,
+        direction=direction_of(job.page.language),
     )
     _write_all(out_dir, {job.page.path + "index.html": html})
     return rendered.body_html if job.in_feed else None

@@ -50,6 +50,11 @@ from mailer.urls import is_site_address
 CONFIG_NAME = "newsletter.toml"
 
 RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+
+
+def direction_of(language: str) -> str:
+    """The writing direction of a language tag: "rtl" for Arabic, Hebrew, Persian, ..."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 
 _KNOWN = {
@@ -101,7 +106,7 @@ class Settings:
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        return direction_of(self.language)
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:

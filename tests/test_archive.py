@@ -170,3 +170,32 @@ def test_corpus_archive_speed(tmp_path):
     result = build_archive([corpus], Settings(url="https://example.org"), tmp_path, now=NOW)
     assert len(result.pages) == 188 and result.files == 191
     ET.parse(tmp_path / "feed.xml")
+
+
+def test_issue_pages_carry_what_link_previews_need_and_their_own_language(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2026-01-02-arabic.md").write_text(
+        "---\ntitle: عدد\nsubtitle: Preview text\ndate: 2026-01-02\nlang: ar\n"
+        "hero-img: /img/cover.png\n---\nنص\n"
+    )
+    (tmp_path / "issues" / "2026-01-01-english.md").write_text(
+        "---\ntitle: One\ndate: 2026-01-01\n---\nText\n"
+    )
+    with_url = load_settings(None, env={}, cwd=Path("/"), url="https://n.example.org")
+    build_archive([tmp_path / "issues"], with_url, tmp_path / "site")
+    page = (tmp_path / "site" / "issues" / "2026-01-02-arabic" / "index.html").read_text()
+    address = "https://n.example.org/issues/2026-01-02-arabic/"
+    assert '<html lang="ar" dir="rtl">' in page
+    assert f'<link rel="canonical" href="{address}">' in page
+    assert f'<meta property="og:url" content="{address}">' in page
+    assert '<meta property="og:description" content="Preview text">' in page
+    assert '<meta property="og:image" content="https://n.example.org/img/cover.png">' in page
+    english = (tmp_path / "site" / "issues" / "2026-01-01-english" / "index.html").read_text()
+    assert '<html lang="en" dir="ltr">' in english and "og:description" not in english
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert '<html lang="en" dir="ltr">' in index  # the newsletter's own language
+
+    without_url = load_settings(None, env={}, cwd=Path("/"))
+    build_archive([tmp_path / "issues"], without_url, tmp_path / "plain")
+    plain = (tmp_path / "plain" / "issues" / "2026-01-02-arabic" / "index.html").read_text()
+    assert "canonical" not in plain and "og:url" not in plain  # no address to give
