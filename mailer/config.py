@@ -55,6 +55,8 @@ RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 def direction_of(language: str) -> str:
     """The writing direction of a language tag: "rtl" for Arabic, Hebrew, Persian, ..."""
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 
 _KNOWN = {
