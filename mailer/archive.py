@@ -18,8 +18,6 @@ still written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from mailer import batch
+from mailer.atomic import write_atomic
 from mailer.config import Settings, direction_of
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, load_issue
@@ -268,20 +267,10 @@ def _tag(name: str) -> str:
 
 def _write_all(out_dir: Path, files: dict[str, str]) -> None:
     """Each file written atomically; files of pages no longer in the archive are left alone."""
-    tmp = ""
     try:
         for name, text in files.items():
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            tmp = ""
+            write_atomic(out_dir / name, text.encode("utf-8"), 0o644)
     except OSError as exc:
-        if tmp:  # the file being written when it failed (a full disk): not left behind
-            Path(tmp).unlink(missing_ok=True)
         raise OutputError(
             exc.filename or out_dir, f"cannot write ({exc.strerror or exc})"
         ) from None

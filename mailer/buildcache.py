@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -28,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import mailer
+from mailer.atomic import write_atomic
 from mailer.checks.meta import RECENT
 from mailer.config import Settings
 from mailer.finding import Finding
-from mailer.fingerprint import _settings_part, _templates_part
+from mailer.fingerprint import settings_part, templates_part
 from mailer.output import SUFFIXES
 
 RENDERERS = ("css-inline", "jinja2", "markupsafe", "mjml-python", "nh3", "pyromark", "pyyaml")
@@ -61,9 +60,9 @@ def build_key(source: Path, settings: Settings, out_dir: Path) -> str | None:
     for part in (
         str(source).encode("utf-8"),
         text,
-        _settings_part(settings).encode("utf-8"),
+        settings_part(settings).encode("utf-8"),
         json.dumps(dict(settings.extra), sort_keys=True, default=str).encode("utf-8"),
-        _templates_part(settings.template_dirs).encode("ascii"),
+        templates_part(settings.template_dirs).encode("ascii"),
         str(out_dir.resolve()).encode("utf-8"),
         code_fingerprint().encode("ascii"),
     ):
@@ -120,16 +119,7 @@ def remember(
             "html_bytes": report.html_bytes,
             "findings": [f.as_dict() for f in report.findings],
         }
-        path = _record_path(source, settings, out_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".record", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(_record_path(source, settings, out_dir), json.dumps(record).encode())
     except OSError:
         pass
 

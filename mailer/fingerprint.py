@@ -32,17 +32,19 @@ def inputs_hash(issue: Issue, settings: Settings) -> str:
         "title": issue.title,
     }
     digest.update(json.dumps(issue_part, sort_keys=True, default=str).encode("utf-8"))
-    digest.update(b"\0" + _settings_part(settings).encode("utf-8"))
-    digest.update(b"\0" + _templates_part(settings.template_dirs).encode("ascii"))
+    digest.update(b"\0" + settings_part(settings).encode("utf-8"))
+    digest.update(b"\0" + templates_part(settings.template_dirs).encode("ascii"))
     return digest.hexdigest()
 
 
-def _settings_part(settings: Settings) -> str:
+def settings_part(settings: Settings) -> str:
+    """The settings that shape an email, as stable JSON."""
     values = {k: v for k, v in asdict(settings).items() if k not in _SETTINGS_LEFT_OUT}
     return json.dumps(values, sort_keys=True, default=str)
 
 
-def _templates_part(folders: tuple[Path, ...]) -> str:
+def templates_part(folders: tuple[Path, ...]) -> str:
+    """A digest of the template overrides' names and contents."""
     files = sorted(
         (str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size, str(p))
         for folder in folders

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
         "mailer.urls",
         "mailer.finding",
         "mailer.inline",
+        "mailer.atomic",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fakes.buttondown import API_KEY
-from test_workflows import action_env, run_steps
+from test_workflows import action_env, assert_schema_valid, assert_shell_clean, run_steps
 
 from conftest import ROOT
 from mailer.errors import ConfigError, OutputError
@@ -83,28 +83,8 @@ def test_a_new_newsletter_builds_and_checks_clean(tmp_path, provider):
 def test_scaffolded_workflows_are_valid_pinned_and_pass_shellcheck(tmp_path):
     start_newsletter(tmp_path, name="Field Notes", provider="listmonk", today=TODAY)
     workflows = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
-    result = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, workflows),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    dependabot = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.dependabot",
-            str(tmp_path / ".github" / "dependabot.yml"),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert dependabot.returncode == 0, dependabot.stdout + dependabot.stderr
+    assert_schema_valid("vendor.github-workflows", workflows)
+    assert_schema_valid("vendor.dependabot", [tmp_path / ".github" / "dependabot.yml"])
     pinned = {repo: sha for repo, sha, _ in ACTIONS.values()}
     for workflow in workflows:
         data = yaml.safe_load(workflow.read_text())
@@ -114,16 +94,7 @@ def test_scaffolded_workflows_are_valid_pinned_and_pass_shellcheck(tmp_path):
                 if "uses" in step:  # every action at a full commit, never a movable tag
                     repo, _, ref = step["uses"].partition("@")
                     assert ref == pinned[repo], step["uses"]
-        for n, (_, step) in enumerate(run_steps(workflow)):
-            assert "${{" not in step["run"], f"{workflow.name}: {step.get('name')}"
-            script = tmp_path / f"{workflow.stem}-{n}.sh"
-            script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])
-            shellcheck = subprocess.run(
-                [str(BIN / "shellcheck"), "--severity=style", str(script)],
-                capture_output=True,
-                text=True,
-            )
-            assert shellcheck.returncode == 0, shellcheck.stdout
+        assert_shell_clean(workflow, tmp_path)
     publish = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text())
     assert publish["concurrency"] == {"group": "publish", "cancel-in-progress": False}
     sync = publish["jobs"]["sync"]["steps"][-1]

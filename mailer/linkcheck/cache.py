@@ -8,12 +8,12 @@ be read counts as empty, one that cannot be written costs only speed.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mailer.atomic import write_atomic
 from mailer.config import Settings
 
 FILE = Path(".mailer") / "links.json"
@@ -39,15 +39,6 @@ def save(settings: Settings, good: dict[str, datetime]) -> None:
     path = _path(settings)
     if path is None:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".links", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"good": {a: t.isoformat() for a, t in sorted(good.items())}}, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    data = {"good": {address: when.isoformat() for address, when in sorted(good.items())}}
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+        write_atomic(path, json.dumps(data).encode())
