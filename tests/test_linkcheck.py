@@ -257,3 +257,13 @@ def test_since_leaves_older_issues_out(tmp_path, site):
         text=True,
     )
     assert result.returncode == 2 and "2y, 6m, 8w or 30d" in result.stderr
+
+
+def test_the_run_stops_at_its_budget_and_says_what_it_did_not_check(tmp_path, site):
+    newsletter(tmp_path, f"[slow]({site.url}/slow) and [fine]({site.url}/ok)\n")
+    settings = load_settings(tmp_path / "newsletter.toml", env={})
+    started = time.monotonic()
+    report = check_links([tmp_path / "issues"], settings, timeout=10, budget=1.0)
+    assert time.monotonic() - started < 3  # not the 3 s the slow page takes
+    assert [(f.rule, f.severity) for f in report.findings] == [("link-unchecked", "warning")]
+    assert report.findings[0].message.startswith(f"{site.url}/slow")

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from pathlib import Path
+from typing import Any
 
 from mailer import batch
 from mailer.checks.inventory import take_inventory
@@ -30,7 +31,7 @@ from mailer.config import Settings
 from mailer.finding import Finding
 from mailer.issue import load_issue
 from mailer.linkcheck import cache
-from mailer.linkcheck.probe import Verdict, pause, probe
+from mailer.linkcheck.probe import Verdict, probe
 from mailer.markdown import parse_markdown
 from mailer.urls import absolute_url, base_for, is_merge_tag
 
@@ -147,12 +148,15 @@ async def _ask_all(
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
 
     async def one(client: httpx.AsyncClient, address: str) -> None:
-        host = httpx.URL(address).host if _valid(address) else ""
+        try:
+            host = httpx.URL(address).host
+        except httpx.InvalidURL:
+            host = ""  # probe() reports it
         per_host = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
         async with per_host, overall:  # a slot in all only once its host has one free
             verdict = await _within(deadline, probe(client, address))
             if verdict.retry and time.monotonic() + verdict.wait + timeout < deadline:
-                await pause(min(verdict.wait, MAX_WAIT) or 0.5)
+                await asyncio.sleep(min(verdict.wait, MAX_WAIT) or 0.5)
                 verdict = await _within(deadline, probe(client, address))
         verdicts[address] = verdict
         if progress is not None:
@@ -169,27 +173,18 @@ async def _ask_all(
     return verdicts
 
 
-async def _within(deadline: float, asking: object) -> Verdict:
+async def _within(deadline: float, asking: Coroutine[Any, Any, Verdict]) -> Verdict:
+    """The verdict, or "not checked" when the run's budget runs out first."""
     left = deadline - time.monotonic()
-    if left <= 0:
-        asking.close()  # type: ignore[attr-defined]
-        return Verdict("link-unchecked", "warning", "not checked: the run's time budget ran out")
     try:
-        return await asyncio.wait_for(asking, left)  # type: ignore[arg-type]
+        if left <= 0:
+            raise TimeoutError
+        return await asyncio.wait_for(asking, left)
     except TimeoutError:
+        asking.close()  # never started, or cancelled by wait_for: closing is harmless
         return Verdict("link-unchecked", "warning", "not checked: the run's time budget ran out")
 
 
 class _NoCookies(DefaultCookiePolicy):
     def set_ok(self, cookie: Cookie, request: object) -> bool:
-        return False
-
-
-def _valid(address: str) -> bool:
-    try:
-        import httpx
-
-        httpx.URL(address)
-        return True
-    except Exception:
         return False

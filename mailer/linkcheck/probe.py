@@ -8,9 +8,9 @@ or a login page can each be told apart. No cookies are kept between addresses.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -166,8 +166,6 @@ def _retry_after(value: str | None) -> float:
     except ValueError:
         pass
     try:
-        from datetime import UTC, datetime
-
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return 0.0
@@ -194,7 +192,3 @@ def _connect_failure(exc: httpx.ConnectError) -> Verdict:
 def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:160]
-
-
-async def pause(seconds: float) -> None:
-    await asyncio.sleep(seconds)
