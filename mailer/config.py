@@ -107,6 +107,11 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @property
+    def content_width(self) -> int:
+        """The body's column in px: the email's width less the card's side padding."""
+        return self.width - 56
+
+    @property
     def direction(self) -> str:
         return direction_of(self.language)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailer.errors import MailerError
+from mailer.images import size_hint
 from mailer.limits import MAX_CONTAINER_DEPTH, MAX_ELEMENT_DEPTH, tag_depth
 from mailer.markdown import Document, Event, EventWalker, link_href, nesting_error, slugify
 from mailer.rawhtml import without_parser
@@ -228,8 +229,11 @@ class _HtmlWriter(EventWalker):
                 image = self.image
                 src = escape_attribute(self._url(str(image["dest_url"])))
                 alt = escape_attribute("".join(self.alt))
-                title = f' title="{escape_attribute(image["title"])}"' if image.get("title") else ""
-                self.out.append(f'<img src="{src}" alt="{alt}"{title}>')
+                # a title that is only a size ("300px"), or ?w= in the address: its width
+                width, title_text = size_hint(image.get("title"), str(image["dest_url"]))
+                title = f' title="{escape_attribute(title_text)}"' if title_text else ""
+                size = f' width="{width}"' if width else ""
+                self.out.append(f'<img src="{src}" alt="{alt}"{title}{size}>')
             return
         if self.image_depth:
             return

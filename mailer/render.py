@@ -27,6 +27,7 @@ from mailer.errors import IssueError
 from mailer.finding import Finding
 from mailer.fingerprint import inputs_hash
 from mailer.htmlwriter import markdown_to_html
+from mailer.images import Fitted, fit_images
 from mailer.issue import Issue
 from mailer.layout import compile_email, layout_context, layout_source
 from mailer.limits import MAX_ELEMENT_DEPTH, tag_depth
@@ -50,6 +51,7 @@ class Rendered:
     document: Document | None = None  # the parsed body, for the gate
     findings: tuple[Finding, ...] = ()  # filled by the gate (mailer.checks), not by rendering
     render_ms: float = 0.0
+    images: tuple[Fitted, ...] = ()  # each body image's width, as set for Outlook
 
 
 def render_issue(issue: Issue, settings: Settings) -> Rendered:
@@ -66,6 +68,8 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
             "at most that many: close the tags you opened",
             issue.body_line,
         )
+    # every image as wide as Outlook for Windows should draw it (images.py)
+    fragment, images = fit_images(fragment, settings.content_width)
     context = layout_context(issue, settings)
     source = layout_source(settings, context)
     # the layout's shortcut where it gives the same bytes (layout_shapes.py), else the long way
@@ -86,6 +90,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
         doc,
         (),
         elapsed,
+        images,
     )
 
 

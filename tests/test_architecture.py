@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
         "mailer.finding",
         "mailer.inline",
         "mailer.atomic",
+        "mailer.images",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},

@@ -205,6 +205,10 @@ def test_image_width_of_local_files(tmp_path, write_issue, make_settings):
     )
     widths = [f for f in found if f.rule == "image-width"]
     assert len(widths) == 1 and "1200 px" in widths[0].message
+    # alone in its paragraph, a narrow file would be stretched to the column: say its width
+    found = findings(write_issue, make_settings, "![Narrow](narrow.png)\n", url="https://n.example")
+    widths = [f for f in found if f.rule == "image-width"]
+    assert len(widths) == 1 and 'narrow.png "300px"' in widths[0].message, widths
 
 
 def test_same_day_across_issues(tmp_path, make_settings):

@@ -88,7 +88,7 @@ def test_email_shape(rendered_sample):
     assert re.search(r'<h2 id="managing-teams" style="[^"]*font-size:21px', html)
     assert re.search(
         r'<img src="https://labnotes.example.org/img/whiteboard.jpg" alt="A whiteboard'
-        r'[^"]*" style="[^"]*max-width:100%',
+        r'[^"]*" width="584" style="[^"]*height:auto;max-width:100%',
         html,
     )
     # preheader: hidden, padded, and the footer's unsubscribe merge tag passes through

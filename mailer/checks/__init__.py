@@ -8,7 +8,7 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | forbidden-markup | warning | script, iframe, video, form, body style, on*= ... (removed) |
 | image-alt | warning | image without alt text, or a placeholder alt (a file name, "image") |
 | image-src | error / warning | relative src without a `url` setting, empty src / `http:` src |
-| image-width | warning | a local image wider than the email, with no width |
+| image-width | warning | what Outlook draws wrongly: a width past the column, an unknown size |
 | link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
 | anchor-missing | error | in-page `#anchor` with no such id in the email |
 | link-insecure | warning | `http:` link |

@@ -148,20 +148,55 @@ def check_image_src(s: Candidate) -> Iterator[Finding]:
 
 
 def check_image_width(s: Candidate) -> Iterator[Finding]:
-    content_width = s.settings.width - 56  # the body's side padding
-    for image in s.inventory.images:
-        if image.width:
+    """What Outlook for Windows will draw, given the widths render set (mailer/images.py)."""
+    lines = {image.src: s.line(image.index) for image in reversed(s.inventory.images)}
+    for fit in s.rendered.images:
+        line = lines.get(fit.src) or next(
+            (n for src, n in lines.items() if src and fit.src.endswith(src.lstrip("./"))), None
+        )
+        name = fit.src.split("?")[0].rsplit("/", 1)[-1][:80] or fit.src
+        if fit.given is not None:
+            if fit.given > fit.column:
+                yield s.finding(
+                    line,
+                    "image-width",
+                    "warning",
+                    f"{name} asks for {fit.given} px, wider than its {fit.column} px column: "
+                    f"mailer draws it {fit.column} px wide (and scales its height)",
+                )
             continue
-        path = _local_file(s, image.src)
+        path = _local_file(s, fit.src)
         size = _image_size(path) if path else None
-        if size and size[0] > content_width:
-            yield s.finding(
-                s.line(image.index),
-                "image-width",
-                "warning",
-                f"{image.src} is {size[0]} px wide and has no width: Outlook for Windows shows "
-                f'it at full size; give it width="{content_width}" (raw <img>) or resize it',
+        if size is not None:
+            if fit.block and size[0] < fit.column:
+                yield s.finding(
+                    line,
+                    "image-width",
+                    "warning",
+                    f"{name} is {size[0]} px wide: Outlook for Windows would stretch it to the "
+                    f'{fit.column} px column; give its width: ![alt]({name} "{size[0]}px")',
+                )
+            elif not fit.block and size[0] > fit.column:
+                yield s.finding(
+                    line,
+                    "image-width",
+                    "warning",
+                    f"{name} is {size[0]} px wide, in a line of text: Outlook for Windows shows "
+                    f"it at full size, past the {fit.column} px column; give it a width",
+                )
+            continue
+        if fit.block:
+            message = (
+                f"{name}: its size is unknown here, so Outlook for Windows gets the column's "
+                f"{fit.column} px; if it is narrower, give its width "
+                f'(![alt](address "300px") or ?w=300) or it is stretched'
             )
+        else:
+            message = (
+                f"{name}, in a line of text, has no width: Outlook for Windows shows it at "
+                f"its natural size, whatever that is; give it a width"
+            )
+        yield s.finding(line, "image-width", "warning", message)
 
 
 def _local_file(s: Candidate, src: str) -> Path | None:

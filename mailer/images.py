@@ -1,0 +1,135 @@
+"""Image widths that hold in Outlook for Windows.
+
+Classic Outlook ignores ``max-width`` and draws an image at its ``width`` attribute, else at its
+natural size: a 1,400 px screenshot widens the whole email. So every body image gets a width no
+larger than the column it sits in:
+
+- the width the editor gave: ``![alt](src "300px")`` (a title that is only a size),
+  ``?w=300`` / ``?width=300`` in the address, or ``width="300"`` in raw HTML; clamped to the
+  column (a given height is scaled with it);
+- otherwise, for an image alone in its block (a paragraph, a cell, a link alone in one), the
+  column's width;
+- otherwise (an image in a line of text, an emoji) nothing: its size is unknown, and the
+  ``image-width`` rule says so.
+
+This runs on the sanitized fragment, whose markup is canonical (html5ever's serializer, or the
+Markdown writer that writes the same bytes): double-quoted attributes, lower-case names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+LIST_INDENT = 26  # px: .mailer-content ul/ol padding-left (email.css.j2)
+QUOTE_INDENT = 20  # px: blockquote border and padding
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What happened to one image, for the ``image-width`` rule."""
+
+    src: str
+    given: int | None  # the width asked for, in px, when any
+    width: int | None  # the width attribute written, None when left unknown
+    column: int  # the width available where the image sits
+    block: bool  # alone in its block (so shown as wide as the column when its size is unknown)
+
+
+def size_hint(title: str | None, url: str) -> tuple[int | None, str | None]:
+    """(width, title) from a Markdown image: a title that is only a size ("300", "300px",
+    "=300") gives the width and is no title; else ``w=`` or ``width=`` in the address."""
+    if title:
+        match = _TITLE_SIZE.fullmatch(title)
+        if match:
+            return int(match[1]), None
+    if "w" in url and "?" in url:
+        for key, value in parse_qsl(urlsplit(url).query):
+            if key in ("w", "width") and value.isdigit() and 0 < int(value) < 10_000:
+                return int(value), title
+    return None, title
+
+
+_TITLE_SIZE = re.compile(r"\s*=?\s*([1-9][0-9]{0,3})\s*(?:px)?\s*")
+
+
+def fit_images(fragment: str, column: int) -> tuple[str, tuple[Fitted, ...]]:
+    """The fragment with every image's width set for Outlook, and what was done to each."""
+    if "<img" not in fragment:
+        return fragment, ()
+    out: list[str] = []
+    fitted: list[Fitted] = []
+    indent = 0
+    pos = 0
+    for match in _TAGS.finditer(fragment):
+        closing, name = match[1], match[2]
+        if name != "img":
+            step = LIST_INDENT if name in ("ul", "ol") else QUOTE_INDENT
+            indent += -step if closing else step
+            continue
+        tag = match[0]
+        room = max(column - max(indent, 0), 40)
+        block = _alone_in_block(fragment, match.start(), match.end())
+        new_tag, record = _fit(tag, room, block)
+        fitted.append(record)
+        out.append(fragment[pos : match.start()])
+        out.append(new_tag)
+        pos = match.end()
+    out.append(fragment[pos:])
+    return "".join(out), tuple(fitted)
+
+
+_TAGS = re.compile(r"<(/?)(ul|ol|blockquote|img)\b[^>]*>")
+_ATTR = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
+# what may stand before and after an image for it to be alone in its block
+_BLOCK_BEFORE = re.compile(
+    r"(?:^|<(?:p|div|figure|center|td|th|li|blockquote)(?: [^>]*)?>|<br>|</(?:p|div|h[1-6]|ul|ol"
+    r"|table|figure|blockquote|pre)>)\s*(?:<a [^>]*>\s*)?\Z"
+)
+_BLOCK_AFTER = re.compile(
+    r"\s*(?:</a>\s*)?(?:$|</(?:p|div|figure|center|td|th|li|blockquote)>|<br>|<figcaption"
+    r"|<(?:p|div|h[1-6]|ul|ol|table|blockquote|pre)[ >])"
+)
+
+
+def _alone_in_block(fragment: str, start: int, end: int) -> bool:
+    before = fragment[max(0, start - 400) : start]
+    return bool(_BLOCK_BEFORE.search(before)) and bool(_BLOCK_AFTER.match(fragment, end))
+
+
+def _fit(tag: str, room: int, block: bool) -> tuple[str, Fitted]:
+    attrs = dict(_ATTR.findall(tag))
+    src = attrs.get("src", "")
+    given = _pixels(attrs.get("width"), room)
+    if given is not None:
+        width: int | None = min(given, room)
+    else:
+        width = room if block else None
+    if width is not None and attrs.get("width") != str(width):
+        height = _pixels(attrs.get("height"), 0)
+        tag = _set(tag, "width", str(width))
+        if height and given and given != width:
+            tag = _set(tag, "height", str(max(1, round(height * width / given))))
+    return tag, Fitted(src, given, width, room, block)
+
+
+def _pixels(value: str | None, room: int) -> int | None:
+    """A width or height attribute in px: "300", "300px", or a percentage of `room`."""
+    if not value:
+        return None
+    value = value.strip().lower().removesuffix("px").strip()
+    if value.isdigit() and 0 < int(value) < 100_000:
+        return int(value)
+    if value.endswith("%") and value[:-1].strip().isdigit() and room:
+        return max(1, room * min(int(value[:-1]), 100) // 100)
+    return None
+
+
+def _set(tag: str, name: str, value: str) -> str:
+    """`tag` with attribute `name` set to `value` (values here are digits: nothing to escape)."""
+    existing = re.search(f' {name}="[^"]*"', tag)
+    if existing:
+        return tag[: existing.start()] + f' {name}="{value}"' + tag[existing.end() :]
+    closing = "/>" if tag.endswith("/>") else ">"
+    return tag[: -len(closing)].rstrip() + f' {name}="{value}"' + closing
