@@ -7,10 +7,11 @@ larger than the column it sits in:
 - the width the editor gave: ``![alt](src "300px")`` (a title that is only a size),
   ``?w=300`` / ``?width=300`` in the address, or ``width="300"`` in raw HTML; clamped to the
   column (a given height is scaled with it);
-- otherwise, for an image alone in its block (a paragraph, a cell, a link alone in one), the
-  column's width;
-- otherwise (an image in a line of text, an emoji) nothing: its size is unknown, and the
-  ``image-width`` rule says so.
+- otherwise, for an image alone in its block (a paragraph, a cell, a link alone in one) or on a
+  line of its own, the column's width;
+- an emoji picture (``class="emoji"``) a line of text high;
+- otherwise (an image in a line of text) nothing: its size is unknown, and the ``image-width``
+  rule says so.
 
 This runs on the sanitized fragment, whose markup is canonical (html5ever's serializer, or the
 Markdown writer that writes the same bytes): double-quoted attributes, lower-case names.
@@ -24,6 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 LIST_INDENT = 26  # px: .mailer-content ul/ol padding-left (email.css.j2)
 QUOTE_INDENT = 20  # px: blockquote border and padding
+EMOJI_SIZE = 20  # px: an emoji picture in 16 px text
+_EMOJI = re.compile(r"\b(?:emoji|wp-smiley)\b")
 
 
 @dataclass(frozen=True)
@@ -82,19 +85,21 @@ def fit_images(fragment: str, column: int) -> tuple[str, tuple[Fitted, ...]]:
 
 _TAGS = re.compile(r"<(/?)(ul|ol|blockquote|img)\b[^>]*>")
 _ATTR = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
-# what may stand before and after an image for it to be alone in its block
+# what may stand before and after an image for it to be alone in its block, or on a line of its
+# own in the Markdown (a stray bracket or full stop beside it is not a line of text)
 _BLOCK_BEFORE = re.compile(
-    r"(?:^|<(?:p|div|figure|center|td|th|li|blockquote)(?: [^>]*)?>|<br>|</(?:p|div|h[1-6]|ul|ol"
-    r"|table|figure|blockquote|pre)>)\s*(?:<a [^>]*>\s*)?\Z"
+    r"(?:^|\n|<(?:p|div|figure|center|td|th|li|blockquote)(?: [^>]*)?>|<br>|</(?:p|div|h[1-6]|ul|ol"
+    r"|table|figure|blockquote|pre)>)[^\w<>]*(?:<a [^>]*>\s*)?\Z"
 )
 _BLOCK_AFTER = re.compile(
-    r"\s*(?:</a>\s*)?(?:$|</(?:p|div|figure|center|td|th|li|blockquote)>|<br>|<figcaption"
-    r"|<(?:p|div|h[1-6]|ul|ol|table|blockquote|pre)[ >])"
+    r"[^\S\n]*(?:</a>)?[^\w<>\n]*(?:$|\n|</(?:p|div|figure|center|td|th|li|blockquote)>|<br>"
+    r"|<figcaption|<(?:p|div|h[1-6]|ul|ol|table|blockquote|pre)[ >])"
 )
 
 
 def _alone_in_block(fragment: str, start: int, end: int) -> bool:
-    before = fragment[max(0, start - 400) : start]
+    # a window is enough to see the block's start; "x" keeps ^ from matching inside the text
+    before = fragment[:start] if start <= 400 else "x" + fragment[start - 400 : start]
     return bool(_BLOCK_BEFORE.search(before)) and bool(_BLOCK_AFTER.match(fragment, end))
 
 
@@ -104,6 +109,10 @@ def _fit(tag: str, room: int, block: bool) -> tuple[str, Fitted]:
     given = _pixels(attrs.get("width"), room)
     if given is not None:
         width: int | None = min(given, room)
+    elif _EMOJI.search(attrs.get("class", "")):
+        # an emoji picture (Discourse, GitHub and WordPress mark them so): one line of text high
+        tag = _set(_set(tag, "width", str(EMOJI_SIZE)), "height", str(EMOJI_SIZE))
+        return tag, Fitted(src, EMOJI_SIZE, EMOJI_SIZE, room, block)
     else:
         width = room if block else None
     if width is not None and attrs.get("width") != str(width):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mailer.emulation import CLIENTS, emulate
 from mailer.preview import PreviewSite
 
 DEFAULT_PORT = 8040
@@ -159,6 +160,9 @@ def make_handler(
             h.send(200, entry.rendered.text, "text/plain; charset=utf-8")
             return
         html = entry.rendered.html
+        client = (query.get("client") or [""])[0]
+        if client in CLIENTS:
+            html = emulate(html, client)  # labelled an emulation on the page
         if query.get("scheme") == ["dark"]:
             # what a dark-mode mail client does: its dark rules apply
             html = _DARK.sub("@media all", html)

@@ -19,6 +19,17 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLE = ROOT / "tests" / "fixtures" / "sample"
 
 
+# pictures the browser tests keep in test-artifacts/: listed at the end of the test output
+ARTIFACTS_WRITTEN: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ARTIFACTS_WRITTEN:
+        terminalreporter.write_sep("-", "pictures kept")
+        for path in ARTIFACTS_WRITTEN:
+            terminalreporter.write_line(str(path.relative_to(ROOT)))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

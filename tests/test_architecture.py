@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "mailer.inline",
         "mailer.atomic",
         "mailer.images",
+        "mailer.emulation",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},

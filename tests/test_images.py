@@ -63,6 +63,12 @@ def test_widths_past_the_column_are_clamped_and_heights_follow():
     assert [f.given for f in fitted] == [1200, 292, 120]
 
 
+def test_emoji_pictures_are_a_line_of_text_high():
+    html, fitted = fit_images('<p>Released! <img class="emoji" alt="tada" src="t.png"></p>', 584)
+    assert '<img class="emoji" alt="tada" src="t.png" width="20" height="20">' in html
+    assert fitted[0].given == 20
+
+
 def test_a_fragment_without_images_is_returned_as_is():
     fragment = "<p>No pictures here.</p>\n"
     assert fit_images(fragment, COLUMN) == (fragment, ())

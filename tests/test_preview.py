@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import shutil
 import threading
@@ -139,6 +140,65 @@ def test_issue_page_toggles_and_fits_a_phone(server, page):
     page.click("button[data-view=findings]")
     assert "No findings" in page.inner_text("#findings")
     assert page.errors == []
+
+
+def test_the_emulated_clients_are_shown_labelled_and_fit(server, page):
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    page.click("button[data-client=outlook]")
+    page.wait_for_function("document.getElementById('desktop').src.includes('client=outlook')")
+    assert "Outlook desktop, emulated" in page.inner_text(".frame.desktop .label")
+    page.wait_for_function(
+        "(() => { const d = document.getElementById('desktop').contentDocument;"
+        " return d?.readyState === 'complete' && d.body?.innerText.includes('Measuring'); })()"
+    )
+    inside = page.evaluate(
+        "() => { const d = document.getElementById('desktop').contentDocument;"
+        " return [d.querySelectorAll('style').length, d.documentElement.scrollWidth]; }"
+    )
+    assert inside[0] == 0 and inside[1] <= 680, inside  # no <style>; no wider than the frame
+    status, outlook = get(server, "/raw/2026-11-13-metrics.html?client=outlook")
+    assert status == 200 and "<style" not in outlook and "[if mso" not in outlook
+    status, gmail = get(server, "/raw/2026-11-13-metrics.html?client=gmail")
+    assert "<style" not in gmail and "[if mso" in gmail
+    page.click("button[data-client=gmail]")
+    assert "Gmail app, emulated" in page.inner_text(".frame.mobile .label")
+    page.click("button[data-client=built]")
+    assert "emulated" not in page.inner_text(".frame.desktop .label")
+    assert page.errors == []
+
+
+def test_the_inbox_row_and_the_text_part_read_as_they_will_arrive(server, page):
+    page.set_viewport_size({"width": 900, "height": 800})
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    boxes = page.eval_on_selector_all(
+        "#inbox > span", "spans => spans.map(s => s.getBoundingClientRect().toJSON())"
+    )
+    for left, right in itertools.pairwise(boxes):
+        assert left["right"] <= right["left"], boxes  # sender, subject, preheader: no overlap
+    page.click("button[data-view=text]")
+    text = page.inner_text("#text-part")
+    assert max(len(line) for line in text.splitlines() if "://" not in line) <= 78
+    # lines are shown as sent: each takes exactly one line on screen, none is wrapped again
+    lines, height, line_height = page.evaluate(
+        "() => { const p = document.getElementById('text-part'); const s = getComputedStyle(p);"
+        " return [p.textContent.replace(/\\n$/, '').split('\\n').length,"
+        " p.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom),"
+        " parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize)]; }"
+    )
+    assert abs(height - lines * line_height) < line_height / 2, (lines, height, line_height)
+
+
+def test_a_broken_config_shows_on_every_page(issues, page, tmp_path):
+    config = tmp_path / "newsletter.toml"
+    shutil.copy(SAMPLE / "newsletter.toml", config)
+    site = PreviewSite([issues], lambda: load_settings(config, env={}))
+    with PreviewServer(site, 0, interval=0.05) as server:
+        page.goto(server.url + "issue/2026-11-13-metrics")
+        config.write_text(config.read_text() + "\n[theme]\nwidth = 9000\n")
+        page.wait_for_selector("#setup-error", timeout=10_000)
+        assert "newsletter.toml" in page.inner_text("#setup-error")
+        page.goto(server.url)
+        assert page.is_visible("#setup-error")
 
 
 def test_saving_a_file_updates_the_open_page(server, page, issues):
