@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailer.markdown import Document, EventWalker, link_href
+from mailer.media import MEDIA, label
 from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
 from mailer.sanitize import REMOVED_WITH_CONTENT
 from mailer.textpage import Container, TextPage
@@ -58,10 +59,16 @@ class _HtmlReader(RawHtmlParser):
         super().__init__()
         self.writer = writer
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]], void: bool = False
+    ) -> None:
         w, a = self.writer, dict(attrs)
         if tag in REMOVED_WITH_CONTENT:
-            w.skipping += 1
+            if tag in MEDIA and w.links and w.links[-1] is not None and not w.skipping:
+                # a player inside a link: its name is the link's text, as in the HTML (media.py)
+                w.inline.append(label(tag, {k: v or "" for k, v in a.items()}, []))
+            if not void and tag != "embed":  # <embed> is void: no end tag will come
+                w.skipping += 1
         elif tag == "a" and a.get("href"):
             w.start_link(a["href"] or "", "Html")
         elif tag == "a":
@@ -83,8 +90,8 @@ class _HtmlReader(RawHtmlParser):
                 w.inline.append("- ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in REMOVED_WITH_CONTENT:
-            self.handle_starttag(tag, attrs)
+        # <video … />: named when in a link, with nothing to skip
+        self.handle_starttag(tag, attrs, void=True)
 
     def handle_endtag(self, tag: str) -> None:
         w = self.writer

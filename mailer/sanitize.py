@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import nh3
 
+from mailer.media import linked_media_as_text
 from mailer.urls import SCHEME, absolute_url, base_for
 
 ALLOWED_TAGS = {
@@ -256,7 +257,9 @@ def clean_body(html: str, written_plain: bool, base_url: str = "") -> str:
 
 
 def sanitize_html(fragment: str, base_url: str = "") -> str:
-    """The fragment with only allowed markup; every <img> has an alt (empty when none given)."""
+    """The fragment with only allowed markup; every <img> has an alt (empty when none given);
+    a player inside a link leaves its name as the link's text (media.py)."""
+    fragment = linked_media_as_text(fragment)[0]
     clean = _cleaner(base_for(base_url)).clean(fragment)
     # ammonia serializes canonically (lower-case tags, quoted attributes), so this is exact
     return _IMG_WITHOUT_ALT.sub('<img alt=""', clean)

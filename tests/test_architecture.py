@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
         "mailer.atomic",
         "mailer.images",
         "mailer.emulation",
+        "mailer.media",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from mailer.checks.runner import Candidate
 from mailer.finding import Finding
+from mailer.media import linked_media_as_text, open_links
 from mailer.providers import lookup
 from mailer.rawhtml import RawHtmlParser
 from mailer.sanitize import REMOVED_WITH_CONTENT
@@ -40,9 +41,20 @@ def check_forbidden_markup(s: Candidate) -> Iterator[Finding]:
     # one cheap look over all of it first; the parser decides, event by event, only when needed
     if not _SUSPECT.search("".join(raw for raw, _ in raw_html)):
         return
+    links = 0  # links open across raw-HTML events: `<a href>` and `<video>` are often two
     for raw, index in raw_html:
+        before, links = links, open_links(raw, links)
         if not _SUSPECT.search(raw):
             continue
+        raw, replaced = linked_media_as_text(raw, before)
+        for media in replaced:
+            yield s.finding(
+                s.line(index),
+                "forbidden-markup",
+                "warning",
+                f"<{media.tag}> inside a link is removed (mail clients do not show it): the "
+                f"link shows {media.text!r} instead, so it stays visible",
+            )
         scanner = _TagScanner()
         scanner.feed(raw)
         scanner.close()
