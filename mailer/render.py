@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from mailer import layout_shapes
+from mailer.anchors import name_targets
 from mailer.config import Settings
 from mailer.errors import IssueError
 from mailer.finding import Finding
@@ -70,6 +71,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
         )
     # every image as wide as Outlook for Windows should draw it (images.py)
     fragment, images = fit_images(fragment, settings.content_width)
+    fragment = name_targets(fragment)  # unique ids; <a name> for Yahoo (anchors.py)
     context = layout_context(issue, settings)
     source = layout_source(settings, context)
     # the layout's shortcut where it gives the same bytes (layout_shapes.py), else the long way

@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "mailer.images",
         "mailer.emulation",
         "mailer.media",
+        "mailer.anchors",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},

@@ -11,6 +11,7 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | image-width | warning | what Outlook draws wrongly: a width past the column, an unknown size |
 | link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
 | anchor-missing | error | in-page `#anchor` with no such id in the email |
+| anchor-app | warning | in-page links: dead in Gmail for iOS (once per issue) |
 | link-insecure | warning | `http:` link |
 | link-text | warning | link text that says nothing ("here", "click here", a bare URL) |
 | reference-unresolved | error | `[text][label]` with no `[label]: url` definition |
@@ -47,6 +48,7 @@ from mailer.checks.email import (
     check_size,
 )
 from mailer.checks.links import (
+    check_anchor_app,
     check_anchor_missing,
     check_image_alt,
     check_image_src,
@@ -80,6 +82,7 @@ RULES: tuple[Rule, ...] = (
     check_placeholder,
     check_reference_unresolved,
     check_link_broken,
+    check_anchor_app,
     check_anchor_missing,
     check_link_insecure,
     check_link_text,

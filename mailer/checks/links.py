@@ -29,6 +29,20 @@ def check_link_broken(s: Candidate) -> Iterator[Finding]:
             yield s.finding(s.line(link.index), "link-broken", "error", problem)
 
 
+def check_anchor_app(s: Candidate) -> Iterator[Finding]:
+    """Once per issue: in-page links are dead in Gmail for iOS, whatever the markup."""
+    link = next((x for x in s.inventory.links if x.href.startswith("#") and len(x.href) > 1), None)
+    if link is not None:
+        yield s.finding(
+            s.line(link.index),
+            "anchor-app",
+            "warning",
+            f"in-page links ({link.href} and any others) do nothing in Gmail for iOS, and "
+            "Yahoo Mail follows only <a name> (mailer adds it): make sure the issue reads well "
+            "without them",
+        )
+
+
 def check_anchor_missing(s: Candidate) -> Iterator[Finding]:
     for link in s.inventory.links:
         if link.href.startswith("#") and len(link.href) > 1:
