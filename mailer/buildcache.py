@@ -33,7 +33,16 @@ from mailer.finding import Finding
 from mailer.fingerprint import settings_part, templates_part
 from mailer.output import SUFFIXES
 
-RENDERERS = ("css-inline", "jinja2", "markupsafe", "mjml-python", "nh3", "pyromark", "pyyaml")
+RENDERERS = (
+    "babel",
+    "css-inline",
+    "jinja2",
+    "markupsafe",
+    "mjml-python",
+    "nh3",
+    "pyromark",
+    "pyyaml",
+)
 FOLDER = Path(".mailer") / "build"
 
 

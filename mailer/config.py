@@ -15,10 +15,17 @@ receives a ``Settings``. Secrets (API keys, passwords) are never read from the f
     from = "Jane <jane@example.org>"      # the From of .eml files and test sends
     archive_path = "issues/{slug}/"       # where an issue's web copy lives under `url`
     feed_items = 20                       # the newest issues the Atom feed carries in full
+    address = "Lab Notes, 1 Example St, Toronto ON, Canada"  # postal address in the footer
+    commercial = false                    # a commercial list: `check` wants an `address`
+    subscribe_url = "https://example.org/subscribe"  # the archive's subscribe link
 
     [theme]
     accent = "#1a5fb4"                    # links and rules
     width = 640                           # email body width in px (480–800)
+    logo = "https://example.org/logo.png" # shown above the newsletter's name
+    logo_alt = "Lab Notes"                # default: the newsletter's name
+    logo_width = 120                      # px
+    subtitle = true                       # the issue's subtitle under its title
 
     [provider]
     name = "buttondown"                   # or MAILER_PROVIDER; picks the unsubscribe merge tag
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailer.addresses import mailbox, recipients
+from mailer.addresses import mailbox
 from mailer.errors import ConfigError
 from mailer.secrets import register as register_secret
 from mailer.urls import is_site_address
@@ -69,8 +76,11 @@ _KNOWN = {
         "from",
         "archive_path",
         "feed_items",
+        "address",
+        "commercial",
+        "subscribe_url",
     },
-    "theme": {"accent", "width"},
+    "theme": {"accent", "width", "logo", "logo_alt", "logo_width", "subtitle"},
     "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
     "smtp": {"host", "port", "security", "username", "to"},
 }
@@ -90,8 +100,15 @@ class Settings:
     sender: str = "Newsletter <newsletter@example.com>"
     archive_path: str = "issues/{slug}/"
     feed_items: int = 20  # the newest issues the archive's feed carries in full
+    address: str = ""  # the sender's postal address, in every footer (CAN-SPAM, CASL)
+    commercial: bool = False  # a commercial list: a postal address is required
+    subscribe_url: str = ""  # where the archive sends readers who want to subscribe
     accent: str = "#1a5fb4"
     width: int = 640
+    logo: str = ""  # an image address (absolute, or relative to `url`)
+    logo_alt: str = ""  # default: the newsletter's name
+    logo_width: int = 120
+    show_subtitle: bool = True  # the issue's subtitle under its title, in the email
     provider: str = "buttondown"
     auto_schedule: bool = True  # future issues are created scheduled (False: as drafts)
     grace_minutes: int = 60  # a run this late after an issue's send time still schedules it
@@ -245,7 +262,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 def _field_name(section: str, key: str) -> str:
     if section == "provider":
         return "provider" if key == "name" else key
-    return {"from": "sender"}.get(key, key)
+    return {"from": "sender", "subtitle": "show_subtitle"}.get(key, key)
 
 
 def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
@@ -258,10 +275,10 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
                 f'newsletter.send_time must be "HH:MM", not {value!r}', source=str(path)
             )
         return time(int(match[1]), int(match[2]))
-    if key == "auto_schedule":
+    if key in ("auto_schedule", "commercial", "subtitle"):
         if not isinstance(value, bool):
             raise ConfigError(
-                f"provider.auto_schedule must be true or false, not {value!r}", source=str(path)
+                f"{section}.{key} must be true or false, not {value!r}", source=str(path)
             )
         return value
     if key == "timeout":
@@ -270,7 +287,7 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
                 f"provider.timeout must be a number of seconds, not {value!r}", source=str(path)
             )
         return float(value)
-    if key in ("width", "grace_minutes", "feed_items"):
+    if key in ("width", "grace_minutes", "feed_items", "logo_width"):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(
                 f"{section}.{key} must be a whole number, not {value!r}", source=str(path)
@@ -304,6 +321,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"theme.width must be between 480 and 800, not {settings.width}", source=source
         )
+    _validate_brand(settings, source)
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", settings.provider):
         raise ConfigError(f"unknown provider {settings.provider!r}", source=source)
     try:
@@ -314,60 +332,32 @@ def _validate(settings: Settings) -> None:
         raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)
 
 
-SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where test emails go out. The password comes only from MAILER_SMTP_PASSWORD."""
-
-    host: str
-    port: int
-    security: str
-    username: str
-    password: str = field(repr=False)
-    sender: str
-    to: tuple[str, ...]
-
-    @property
-    def server(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-def smtp_settings(settings: Settings, env: Mapping[str, str] | None = None) -> SmtpSettings:
-    """[smtp] in newsletter.toml, overridden by MAILER_SMTP_* variables."""
-    env = os.environ if env is None else env
-    table = dict(settings.smtp)
-
-    def pick(name: str, var: str, default: Any = "") -> Any:
-        return env.get(var) or table.get(name, default)
-
-    host = str(pick("host", "MAILER_SMTP_HOST"))
-    if not host:
+def _validate_brand(settings: Settings, source: str | None) -> None:
+    """The logo, the footer's address and the archive's subscribe link."""
+    if settings.logo and not (is_site_address(settings.logo) or settings.url):
         raise ConfigError(
-            "No SMTP server for test sends: set MAILER_SMTP_HOST "
-            "(or [smtp] host in newsletter.toml), or use --via provider"
+            f"theme.logo {settings.logo!r} is not a web address: write the full https:// "
+            "address, or set newsletter.url for a path on your site",
+            source=source,
         )
-    security = str(pick("security", "MAILER_SMTP_SECURITY", "starttls")).lower()
-    if security not in SECURITY_PORTS:
-        raise ConfigError(f"smtp security must be starttls, ssl or none, not {security!r}")
-    port_value = pick("port", "MAILER_SMTP_PORT", SECURITY_PORTS[security])
-    try:
-        port = int(port_value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"smtp port must be a number, not {port_value!r}") from None
-    to = pick("to", "MAILER_TEST_TO")
-    listed = tuple(str(a) for a in to) if isinstance(to, list) else (str(to),)
-    test_to = tuple(recipients(listed, "MAILER_TEST_TO (or [smtp] to)"))
-    from_env = env.get("MAILER_FROM")
-    if from_env:
-        mailbox(from_env, "MAILER_FROM")
-    return SmtpSettings(
-        host=host,
-        port=port,
-        security=security,
-        username=str(pick("username", "MAILER_SMTP_USERNAME")),
-        password=read_secret(("MAILER_SMTP_PASSWORD",), env) or "",
-        sender=from_env or settings.sender,
-        to=test_to,
-    )
+    if not 16 <= settings.logo_width <= settings.content_width:
+        raise ConfigError(
+            f"theme.logo_width must be between 16 and {settings.content_width} (the column), "
+            f"not {settings.logo_width}",
+            source=source,
+        )
+    if settings.subscribe_url and not is_site_address(settings.subscribe_url):
+        raise ConfigError(
+            f"newsletter.subscribe_url must start with https:// (or http://), not "
+            f"{settings.subscribe_url!r}",
+            source=source,
+        )
+    for name in ("address", "logo_alt"):
+        value = getattr(settings, name)
+        breaks = "\n" if name == "address" else ""
+        if any(ord(c) < 32 and c not in breaks for c in value) or len(value) > 500:
+            raise ConfigError(
+                f"{name} must be plain text of at most 500 characters (line breaks allowed in "
+                "address)",
+                source=source,
+            )

@@ -74,6 +74,7 @@ class Issue:
     meta: Mapping[str, Any] = field(default_factory=dict)
     key_lines: Mapping[str, int] = field(default_factory=dict)
     titled_by_name: bool = False  # no `title:`: taken from the file name, as Jekyll does
+    subtitle: str = ""  # shown under the title (and the preheader unless one is given)
 
     @property
     def name(self) -> str:
@@ -213,6 +214,7 @@ def _build(
         meta=meta,
         key_lines=key_lines,
         titled_by_name=titled_by_name,
+        subtitle=subtitle,
     )
 
 

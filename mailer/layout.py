@@ -11,43 +11,38 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from mailer.config import Settings
+from mailer.config import Settings, direction_of
 from mailer.errors import TemplateError
 from mailer.inline import inline_css
 from mailer.issue import Issue
 from mailer.mjml import compile_mjml
 from mailer.providers import lookup
 from mailer.templating import render_template
+from mailer.urls import absolute_url, base_for
+from mailer.words import footer_words, long_date
 
 TEMPLATE = "email.mjml.j2"
 BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"
 # Zero-width fillers after the preheader, so the inbox preview does not run on into the body.
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
     """What the email templates see besides the body."""
+    words = footer_words(issue.language)
     return {
         "issue": issue,
         "settings": settings,
-        "date_text": f"{issue.date.day} {MONTHS[issue.date.month - 1]} {issue.date.year}",
+        "direction": direction_of(issue.language),
+        "date_text": long_date(issue.date, issue.language),
+        "subtitle": issue.subtitle if settings.show_subtitle else "",
         "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
         "archive_url": settings.archive_url(issue.slug),
         "unsubscribe_url": lookup(settings).unsubscribe_tag,
+        "logo": absolute_url(settings.logo, base_for(settings.url)) if settings.logo else "",
+        "address_lines": [line.strip() for line in settings.address.splitlines() if line.strip()],
+        "words": words,
+        "subscribed_text": words.subscribed.format(name=settings.name),
     }
 
 

@@ -64,7 +64,7 @@ def email(
 
 # the values an issue brings to the layout; an empty one is part of the shape (templates test it)
 _ISSUE_SLOTS = ("title", "subject", "preheader")
-_CONTEXT_SLOTS = ("date_text", "archive_url")
+_CONTEXT_SLOTS = ("date_text", "archive_url", "subtitle")
 _FRAGMENT_START, _FRAGMENT_END = "<!--mailer-body-->", "<!--/mailer-body-->"
 
 

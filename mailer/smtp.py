@@ -14,10 +14,11 @@ import ssl
 from datetime import UTC, datetime
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from mailer.config import Settings, SmtpSettings, with_overrides
+from mailer.config import Settings, with_overrides
 from mailer.errors import SendError
 from mailer.message import build_message
 from mailer.render import Rendered
+from mailer.smtpconfig import SmtpSettings
 
 
 def test_subject(subject: str, token: str | None = None) -> str:

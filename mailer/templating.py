@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from mailer.errors import TemplateError
+from mailer.words import long_date
 from mailer.wrapping import wrap
 
 BUILTIN = Path(__file__).parent / "templates"
@@ -60,6 +61,7 @@ def get_environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     )
     env.filters["wraptext"] = _wrap_filter
     env.filters["heading_anchors"] = _heading_anchors
+    env.filters["long_date"] = long_date
     return env
 
 

@@ -32,9 +32,11 @@ LAYERS: list[set[str]] = [
         "mailer.emulation",
         "mailer.media",
         "mailer.anchors",
+        "mailer.words",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},
+    {"mailer.smtpconfig"},
     # an issue file, and the template environment
     {"mailer.header", "mailer.issue", "mailer.templating", "mailer.mjml"},
     # the render stages

@@ -101,11 +101,16 @@ def test_email_shape(rendered_sample):
     assert re.search(r'<a name="roundup"[^>]*></a>', html) and 'href="#roundup"' in html
 
 
+ADDRESS = "Lab Notes, 100 Example Street, Toronto ON M5V 0A1, Canada"
+
+
 def test_text_part_shape(rendered_sample):
     text = rendered_sample.text
     assert text.startswith("Lab Notes\n\n#1 - Why we write things down\n=====")
     assert "Unsubscribe: {{ unsubscribe_url }}" in text
-    assert "Notebooks versus wikis" not in text  # the preheader is not repeated
+    # the subtitle under the title, as in the HTML; the address ends the footer
+    assert "=====\nNotebooks versus wikis; a small checklist" in text
+    assert text.endswith("Unsubscribe: {{ unsubscribe_url }}\n" + ADDRESS + "\n")
     assert all(len(line) <= 78 or "://" in line for line in text.splitlines())
     assert "<" not in text.replace("Matrix<T>", "").replace("Vec<T>", "")
 

@@ -26,6 +26,8 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | hero-image | warning | `hero-img` that is not a URL |
 | css-support | warning | inline CSS in the issue that mail clients drop or ignore |
 | html-lang | error | no `lang` on `<html>` |
+| footer-language | warning | no built-in footer words in the issue's language (English instead) |
+| footer-address | warning | `commercial = true` and no postal `address` |
 | heading-skip | warning | a heading level skipped (h2 → h4) |
 | layout-table | warning | a table with no header cells and no role="presentation" |
 """
@@ -42,6 +44,8 @@ from mailer.checks.content import (
 )
 from mailer.checks.email import (
     check_css_support,
+    check_footer_address,
+    check_footer_words,
     check_heading_skip,
     check_html_lang,
     check_layout_table,
@@ -91,6 +95,8 @@ RULES: tuple[Rule, ...] = (
     check_image_width,
     check_css_support,
     check_html_lang,
+    check_footer_address,
+    check_footer_words,
     check_heading_skip,
     check_layout_table,
 )

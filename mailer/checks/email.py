@@ -13,6 +13,7 @@ from mailer.checks.runner import Candidate
 from mailer.finding import Finding
 from mailer.limits import GMAIL_CLIP_BYTES
 from mailer.sanitize import ALLOWED_STYLES
+from mailer.words import has_footer_words
 
 SIZE_WARNING_BYTES = 90 * 1024
 # package data, read as a resource: it is in the wheel as in the source tree
@@ -98,6 +99,31 @@ def check_html_lang(s: Candidate) -> Iterator[Finding]:
             "error",
             "the email's <html> has no lang: screen readers guess the language; "
             "keep lang= in the layout template",
+        )
+
+
+def check_footer_words(s: Candidate) -> Iterator[Finding]:
+    """The footer's strings exist in the issue's language, else they are English."""
+    if not has_footer_words(s.issue.language):
+        yield s.finding(
+            s.issue.line_of("lang"),
+            "footer-language",
+            "warning",
+            f"mailer has no footer words in {s.issue.language!r}: the date is in that language "
+            "but the footer's links are in English; copy email.mjml.j2 and email.txt.j2 into "
+            "templates/ to write them yourself",
+        )
+
+
+def check_footer_address(s: Candidate) -> Iterator[Finding]:
+    """A commercial list shows a postal address (CAN-SPAM in the US, CASL in Canada)."""
+    if s.settings.commercial and not s.settings.address.strip():
+        yield s.finding(
+            None,
+            "footer-address",
+            "warning",
+            "a commercial list must show the sender's postal address in every email (CAN-SPAM, "
+            'CASL): set newsletter.address = "..." in newsletter.toml',
         )
 
 

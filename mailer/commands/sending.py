@@ -182,8 +182,8 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
     settings = state.settings()
     rendered = _render(path, settings)
     if via == "smtp":
-        from mailer.config import smtp_settings
         from mailer.smtp import send_test_smtp
+        from mailer.smtpconfig import smtp_settings
 
         smtp = smtp_settings(settings)
         recipients = checked_recipients(to, "--to") or list(smtp.to)
