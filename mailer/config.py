@@ -18,6 +18,7 @@ receives a ``Settings``. Secrets (API keys, passwords) are never read from the f
     address = "Lab Notes, 1 Example St, Toronto ON, Canada"  # postal address in the footer
     commercial = false                    # a commercial list: `check` wants an `address`
     subscribe_url = "https://example.org/subscribe"  # the archive's subscribe link
+    utm = {source = "lab-notes", medium = "email", campaign = "{slug}"}  # on outbound links
 
     [theme]
     accent = "#1a5fb4"                    # links and rules
@@ -79,6 +80,7 @@ _KNOWN = {
         "address",
         "commercial",
         "subscribe_url",
+        "utm",
     },
     "theme": {"accent", "width", "logo", "logo_alt", "logo_width", "subtitle"},
     "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
@@ -103,6 +105,7 @@ class Settings:
     address: str = ""  # the sender's postal address, in every footer (CAN-SPAM, CASL)
     commercial: bool = False  # a commercial list: a postal address is required
     subscribe_url: str = ""  # where the archive sends readers who want to subscribe
+    utm: Mapping[str, str] = field(default_factory=dict)  # campaign tags (campaign.py)
     accent: str = "#1a5fb4"
     width: int = 640
     logo: str = ""  # an image address (absolute, or relative to `url`)
@@ -266,6 +269,8 @@ def _field_name(section: str, key: str) -> str:
 
 
 def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
+    if key == "utm":
+        return _utm(value, path)
     if key == "send_time":
         if isinstance(value, time):
             return value
@@ -296,6 +301,29 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
     if not isinstance(value, str):
         raise ConfigError(f"{section}.{key} must be a string, not {value!r}", source=str(path))
     return value
+
+
+UTM_KEYS = ("source", "medium", "campaign", "term", "content")
+
+
+def _utm(value: Any, path: Path) -> dict[str, str]:
+    """newsletter.utm: a table of utm_ values; "{slug}" in one is the issue's slug."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            'newsletter.utm must be a table like {source = "news", medium = "email"}',
+            source=str(path),
+        )
+    for key, text in value.items():
+        if key not in UTM_KEYS:
+            raise ConfigError(
+                f"unknown key newsletter.utm.{key} (known: {', '.join(UTM_KEYS)})",
+                source=str(path),
+            )
+        if not isinstance(text, str) or not text.isprintable() or not text.strip():
+            raise ConfigError(
+                f"newsletter.utm.{key} must be one line of text, not {text!r}", source=str(path)
+            )
+    return {key: value[key].strip() for key in UTM_KEYS if key in value}
 
 
 def _validate(settings: Settings) -> None:

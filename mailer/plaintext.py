@@ -10,103 +10,16 @@ for its text, links and images; what the sanitizer removes from the HTML is skip
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mailer.markdown import Document, EventWalker, link_href
-from mailer.media import MEDIA, label
-from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
-from mailer.sanitize import REMOVED_WITH_CONTENT
+from mailer.plaintext_html import HtmlReader
+from mailer.rawhtml import LINE_BREAK, without_parser
 from mailer.textpage import Container, TextPage
-from mailer.wrapping import HARD_BREAK, SPACES
+from mailer.wrapping import HARD_BREAK
 
 WIDTH = 78
-_HTML_BLOCKS = {
-    "p",
-    "div",
-    "li",
-    "tr",
-    "table",
-    "ul",
-    "ol",
-    "blockquote",
-    "pre",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "figure",
-    "figcaption",
-    "dl",
-    "dt",
-    "dd",
-    "center",
-    "details",
-    "summary",
-    "hr",
-}
-
-
-class _HtmlReader(RawHtmlParser):
-    """Feeds raw HTML from the issue into the text writer."""
-
-    def __init__(self, writer: _TextWriter) -> None:
-        super().__init__()
-        self.writer = writer
-
-    def handle_starttag(
-        self, tag: str, attrs: list[tuple[str, str | None]], void: bool = False
-    ) -> None:
-        w, a = self.writer, dict(attrs)
-        if tag in REMOVED_WITH_CONTENT:
-            if tag in MEDIA and w.links and w.links[-1] is not None and not w.skipping:
-                # a player inside a link: its name is the link's text, as in the HTML (media.py)
-                w.inline.append(label(tag, {k: v or "" for k, v in a.items()}, []))
-            if not void and tag != "embed":  # <embed> is void: no end tag will come
-                w.skipping += 1
-        elif tag == "a" and a.get("href"):
-            w.start_link(a["href"] or "", "Html")
-        elif tag == "a":
-            w.links.append(None)
-        elif tag == "img":
-            w.image(a.get("src") or "", a.get("alt") or "")
-        elif tag == "br":
-            w.inline.append(HARD_BREAK)
-        elif tag in ("td", "th"):
-            if w.html_cells:
-                w.inline.append(" | ")
-            w.html_cells += 1
-        elif tag == "tr":
-            w.flush(block=False)
-            w.html_cells = 0
-        elif tag in _HTML_BLOCKS:
-            w.flush()
-            if tag == "li":
-                w.inline.append("- ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <video … />: named when in a link, with nothing to skip
-        self.handle_starttag(tag, attrs, void=True)
-
-    def handle_endtag(self, tag: str) -> None:
-        w = self.writer
-        if tag in REMOVED_WITH_CONTENT:
-            w.skipping = max(0, w.skipping - 1)
-        elif tag == "a":
-            w.end_link()
-        elif tag == "tr":
-            w.flush(block=False)
-        elif tag in _HTML_BLOCKS:
-            w.flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self.writer.skipping:
-            self.writer.inline.append(SPACES.sub(" ", data))
 
 
 class _TextWriter(TextPage, EventWalker):
@@ -114,13 +27,14 @@ class _TextWriter(TextPage, EventWalker):
         super().__init__(base_url, width)
         self.lists: list[int | None] = []
         self.links: list[tuple[str, int, str] | None] = []
+        self.tag_link: Callable[[str], str] | None = None  # campaign tags (campaign.py)
         self.skipping = 0
         self.html_cells = 0  # cells seen in the current raw-HTML table row
         self.image_depth = 0
         self.alt: list[str] = []
         self.heading: int = 0
         self.table: list[list[str]] | None = None
-        self.html: _HtmlReader | None = None
+        self.html: HtmlReader | None = None
         self.footnotes: dict[str, int] = {}
 
     # -- links and images ---------------------------------------------------------------------
@@ -139,11 +53,14 @@ class _TextWriter(TextPage, EventWalker):
         shown = href.removeprefix("mailto:")
         if href.startswith("#") or not href:
             return
+        tagged = self.tag_link(href) if self.tag_link is not None else href
         if kind in ("Autolink", "Email") or label.rstrip("/") in (shown.rstrip("/"), ""):
-            if not label:
+            if tagged != href:
+                self.inline[start:] = [tagged]  # the address is the text: shown as sent
+            elif not label:
                 self.inline.append(shown)
             return
-        self.inline.append(" " + self.reference(href))
+        self.inline.append(" " + self.reference(tagged))
 
     def image(self, src: str, alt: str) -> None:
         label = f"[Image: {alt.strip()}]" if alt.strip() else "[Image]"
@@ -193,12 +110,12 @@ class _TextWriter(TextPage, EventWalker):
                 return
             if quick is not None:  # a lone comment: only the white space after it
                 if quick:
-                    (reader or _HtmlReader(self)).handle_data(quick)
+                    (reader or HtmlReader(self)).handle_data(quick)
                 return
             if reader is not None:
                 reader.feed(value)
             else:
-                reader = _HtmlReader(self)
+                reader = HtmlReader(self)
                 reader.feed(value)
                 reader.close()
         elif kind == "FootnoteReference":
@@ -252,7 +169,7 @@ class _TextWriter(TextPage, EventWalker):
 
     def _open_html_block(self, _: Any) -> None:
         self.flush()
-        self.html = _HtmlReader(self)
+        self.html = HtmlReader(self)
 
     def _open_table_row(self, _: Any) -> None:
         if self.table is not None:
@@ -391,6 +308,14 @@ _CLOSE: dict[str, Any] = {
 }
 
 
-def markdown_to_text(doc: Document, base_url: str = "", width: int = WIDTH) -> str:
-    """The plain-text rendering of a parsed body."""
-    return _TextWriter(base_url, width).write(doc)
+def markdown_to_text(
+    doc: Document,
+    base_url: str = "",
+    width: int = WIDTH,
+    tag_link: Callable[[str], str] | None = None,
+) -> str:
+    """The plain-text rendering of a parsed body; `tag_link` adds campaign tags to a link's
+    address (campaign.py), as the HTML's links get them."""
+    writer = _TextWriter(base_url, width)
+    writer.tag_link = tag_link
+    return writer.write(doc)

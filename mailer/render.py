@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from mailer import layout_shapes
 from mailer.anchors import name_targets
+from mailer.campaign import tag_links, tagger
 from mailer.config import Settings
 from mailer.errors import IssueError
 from mailer.finding import Finding
@@ -72,13 +73,15 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     # every image as wide as Outlook for Windows should draw it (images.py)
     fragment, images = fit_images(fragment, settings.content_width)
     fragment = name_targets(fragment)  # unique ids; <a name> for Yahoo (anchors.py)
+    tag = tagger(settings.utm, issue.slug)  # campaign tags, when set (campaign.py)
+    fragment = tag_links(fragment, tag)
     context = layout_context(issue, settings)
     source = layout_source(settings, context)
     # the layout's shortcut where it gives the same bytes (layout_shapes.py), else the long way
     html = layout_shapes.email(issue, settings, context, source, fragment) or compile_email(
         source, fragment
     )
-    body_text = markdown_to_text(doc, settings.url).rstrip("\n")
+    body_text = markdown_to_text(doc, settings.url, tag_link=tag).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     elapsed = (time.perf_counter() - started) * 1000
     return Rendered(

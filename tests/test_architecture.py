@@ -45,8 +45,10 @@ LAYERS: list[set[str]] = [
         "mailer.markdown",
         "mailer.htmlwriter",
         "mailer.textpage",
+        "mailer.plaintext_html",
         "mailer.plaintext",
         "mailer.fingerprint",
+        "mailer.campaign",
     },
     # the providers: who they are, their templates' words, their requests
     {
