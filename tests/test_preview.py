@@ -7,6 +7,7 @@ import itertools
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,26 @@ def test_the_inbox_row_and_the_text_part_read_as_they_will_arrive(server, page):
         " parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize)]; }"
     )
     assert abs(height - lines * line_height) < line_height / 2, (lines, height, line_height)
+
+
+def test_a_browser_that_goes_away_leaves_no_traceback(server, capfd):
+    import socket
+    import struct
+
+    for path in ("/events", "/issue/2026-11-13-metrics", "/raw/2026-11-13-metrics.html"):
+        for _ in range(5):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+            # close with a reset (SO_LINGER 0), as a killed tab does, before reading the answer
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+    server.site.version += 1  # wake the event streams, which then write to a closed socket
+    with server.site.changed:
+        server.site.changed.notify_all()
+    assert get(server, "/")[0] == 200  # still serving
+    time.sleep(0.3)
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "ConnectionResetError" not in captured.err
 
 
 def test_a_broken_config_shows_on_every_page(issues, page, tmp_path):
