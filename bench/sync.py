@@ -5,9 +5,10 @@ Usage: python bench/sync.py [FOLDER] [--latency SECONDS]
 
 Each issue of FOLDER is copied with its send time moved a week into the future and a slug of its
 own, so every one is a new issue to schedule. Then, for each provider: the first run (creates),
-a run with nothing changed, and a run after one issue changed. Requests are counted at the fake
-server by method; `--latency` adds a round trip to each request (e.g. 0.15 for a realistic
-network), so the time column shows what a user would wait.
+a run with nothing changed, the same with sync's memory of the gate deleted (so every issue is
+rendered, as before that memory existed), and a run after one issue changed. Requests are
+counted at the fake server by method; `--latency` adds a round trip to each request (e.g. 0.15
+for a realistic network), so the time column shows what a user would wait.
 
 Real issues carry `mailer check` errors (relative links without a `url` setting), so the runs
 use --allow-errors: the gate is not what is measured here. The fakes answer with the page sizes
@@ -60,13 +61,14 @@ def run_provider(name: str, folder: Path, latency: float) -> list[tuple[str, Cou
         fake.url, fake.server = server.url, server
         put = ProviderUnderTest(fake, server)
 
-        def one_run(label: str) -> None:
+        config = folder.parent / "newsletter.toml"
+        config.write_text('[newsletter]\nname = "Bench"\n')
+
+        def one_run(label: str, forget: bool = False) -> None:
+            if forget:  # the gate's memory (.mailer/gate) deleted: every issue is rendered
+                shutil.rmtree(folder.parent / ".mailer", ignore_errors=True)
             settings = load_settings(
-                None,
-                env={},
-                cwd=Path("/"),
-                provider=name,
-                provider_options={name: put.options},
+                config, env={}, provider=name, provider_options={name: put.options}
             )
             before = len(server.requests)
             started = time.perf_counter()
@@ -82,6 +84,7 @@ def run_provider(name: str, folder: Path, latency: float) -> list[tuple[str, Cou
 
         one_run("first run")
         one_run("nothing changed")
+        one_run("same, no memory", forget=True)
         first = sorted(folder.iterdir())[0]
         first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n")
         one_run("one issue changed")

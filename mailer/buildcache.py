@@ -59,6 +59,12 @@ def build_key(source: Path, settings: Settings, out_dir: Path) -> str | None:
     """The digest of everything the issue's four output files are made from; None when the
     source cannot be read (the build then reports why) or there is no newsletter.toml to keep
     the records beside."""
+    return inputs_key(source, settings, str(out_dir.resolve()))
+
+
+def inputs_key(source: Path, settings: Settings, *more: str) -> str | None:
+    """The digest of an issue file, the settings, the templates and the code that renders it
+    (and `more`, what else the record depends on); None when it cannot be known."""
     if settings.root is None:
         return None
     try:
@@ -72,7 +78,7 @@ def build_key(source: Path, settings: Settings, out_dir: Path) -> str | None:
         settings_part(settings).encode("utf-8"),
         json.dumps(dict(settings.extra), sort_keys=True, default=str).encode("utf-8"),
         templates_part(settings.template_dirs).encode("ascii"),
-        str(out_dir.resolve()).encode("utf-8"),
+        *(m.encode("utf-8") for m in more),
         code_fingerprint().encode("ascii"),
     ):
         digest.update(hashlib.sha256(part).digest())

@@ -78,6 +78,7 @@ LAYERS: list[set[str]] = [
         "mailer.checks.report",
         "mailer.checks.issues",
         "mailer.buildcache",
+        "mailer.gatecache",
         "mailer.linkcheck.cache",
         "mailer.linkcheck.probe",
         "mailer.linkcheck",

@@ -249,3 +249,74 @@ def test_push_refuses_to_send_now(folder, buttondown_env, tmp_path):
     )
     assert result.returncode == 1 and "is not in the future" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_sync_with_nothing_to_change_renders_nothing(
+    tmp_path, buttondown, buttondown_env, monkeypatch
+):
+    """The gate's answer is remembered (.mailer/gate); a write renders just its issue, and what
+    it uploads is the full email."""
+    import mailer.sync.run as sync_run
+    from mailer.config import load_settings
+
+    (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "N"\n')
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    soon = datetime.now(UTC) + timedelta(days=3)
+    for n in range(3):
+        issue_file(folder, f"issue-{n}", soon + timedelta(days=7 * n))
+    settings = load_settings(tmp_path / "newsletter.toml", env={})
+    rendered: list[Path] = []
+    real_render = sync_run.render_issue
+
+    def counted(issue, s):
+        rendered.append(issue.path)
+        return real_render(issue, s)
+
+    monkeypatch.setattr(sync_run, "render_issue", counted)
+
+    def run():
+        rendered.clear()
+        provider = get_provider(settings, buttondown_env, sleep=lambda _: None)
+        return sync([folder], settings, provider, now=datetime.now(UTC))
+
+    first = run()
+    assert not first.failed and len(rendered) == 3
+    assert len(list((tmp_path / ".mailer" / "gate").glob("*.json"))) == 3
+    again = run()
+    assert {s.action for s in again.steps} == {"none"} and rendered == []
+    # unscheduled by hand in the web app: the next run schedules it again, rendering only it
+    (mine,) = buttondown.by_key("issue-1")
+    mine["status"] = "draft"
+    third = run()
+    assert {s.key: s.action for s in third.steps}["issue-1"] == "update"
+    assert not third.failed and rendered == [folder / "issue-1.md"]
+    (made,) = buttondown.by_key("issue-1")
+    expected = render_issue(load_issue(folder / "issue-1.md", settings), settings)
+    assert made["status"] == "scheduled" and made["body"].endswith(expected.html)
+    # an edit is a miss: that issue is rendered (for its gate answer), the others are not
+    issue_file(folder, "issue-2", soon + timedelta(days=14), body="Edited.")
+    fourth = run()
+    assert {s.key: s.action for s in fourth.steps}["issue-2"] == "update"
+    assert rendered == [folder / "issue-2.md"]
+
+
+def test_a_file_changed_between_plan_and_write_is_not_written(tmp_path, make_settings):
+    from mailer.errors import IssueError
+    from mailer.sync import Step
+    from mailer.sync.run import hollow_draft, with_content
+
+    settings = make_settings()
+    path = issue_file(tmp_path, "a", NOW + timedelta(days=2))
+    planned_draft = hollow_draft(load_issue(path, settings), settings)
+    issue_file(tmp_path, "a", NOW + timedelta(days=2), body="Changed meanwhile.")
+    step = Step("a", "update", "changed", path, draft=planned_draft)
+    with pytest.raises(IssueError, match="changed while sync was running"):
+        with_content(step, settings)
+    assert with_content(replace_action(step, "none"), settings).draft is planned_draft
+
+
+def replace_action(step, action):
+    from dataclasses import replace
+
+    return replace(step, action=action)

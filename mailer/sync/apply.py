@@ -94,6 +94,7 @@ class _Run:
 
     def create(self, draft: Draft) -> RemoteEmail:
         """A draft carrying the marker, made once: a lost answer means looking again first."""
+        assert draft.html, "a write needs the rendered email (sync.run.with_content)"
         last: ProviderError | None = None
         for _ in range(CREATE_ATTEMPTS):
             try:
@@ -125,6 +126,7 @@ class _Run:
 
     def bring(self, email: RemoteEmail, draft: Draft, target: Target) -> tuple[RemoteEmail, bool]:
         """Make `email` hold `draft` in `target` state; (the email read back, whether it wrote)."""
+        assert draft.html, "a write needs the rendered email (sync.run.with_content)"
         target = self.provider.normalize(target)
         if email.state == "sent":
             raise ProviderError(

@@ -9,7 +9,7 @@ report and fails (exit 1); the report is written either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,11 +18,13 @@ from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
 from mailer.finding import Finding
+from mailer.fingerprint import inputs_hash
+from mailer.gatecache import gate_key, recall_errors, remember_errors
 from mailer.issue import Issue, load_issue
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
 from mailer.render import Rendered, render_issue
 from mailer.sync.apply import Outcome, apply
-from mailer.sync.plan import LEAD, Step, Wanted, plan_sync
+from mailer.sync.plan import LEAD, WRITES, Step, Wanted, plan_sync
 
 
 @dataclass
@@ -68,17 +70,55 @@ class Loaded:
 def wanted_one(
     source: Path, settings: Settings, allow_errors: bool
 ) -> tuple[Wanted, list[Finding]]:
-    """One issue rendered with its check rules, as sync wants it (a batch task): a draft at
-    most when the gate finds errors, unless allowed."""
-    rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
-    errors = [f for f in rendered.findings if f.severity == "error"]
+    """One issue as sync wants it (a batch task): a draft at most when the gate finds errors,
+    unless allowed. When the gate's answer for this exact input is remembered (gatecache.py),
+    nothing is rendered: the plan needs only the file's key, times and content hash, and a
+    step that writes renders its issue then (`with_content`)."""
+    key = gate_key(source, settings)
+    remembered = recall_errors(key, source, settings) if key else None
+    if remembered is not None:
+        issue = load_issue(source, settings)
+        draft = hollow_draft(issue, settings)
+        errors = list(remembered)
+    else:
+        rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
+        errors = [f for f in rendered.findings if f.severity == "error"]
+        if key:
+            remember_errors(key, source, settings, errors)
+        issue, draft = rendered.issue, draft_of(rendered)
     if not errors or allow_errors:
-        return Wanted(rendered.issue, draft_of(rendered)), []
+        return Wanted(issue, draft), []
     reason = (
         f"{len(errors)} check error{'s' if len(errors) > 1 else ''} "
         f"(see mailer check {source}; --allow-errors overrides)"
     )
-    return Wanted(rendered.issue, draft_of(rendered), held=reason), errors
+    return Wanted(issue, draft, held=reason), errors
+
+
+def hollow_draft(issue: Issue, settings: Settings) -> Draft:
+    """A draft with everything the plan reads and no content yet (an empty `html`)."""
+    return Draft(
+        key=issue.slug,
+        subject=issue.subject,
+        preheader=issue.preheader,
+        html="",
+        body_html="",
+        text="",
+        content_hash=inputs_hash(issue, settings),
+        source=issue.path,
+    )
+
+
+def with_content(step: Step, settings: Settings) -> Step:
+    """A step that writes, with its draft rendered (when the plan was made without)."""
+    if step.action not in WRITES or step.draft is None or step.draft.html:
+        return step
+    draft = draft_of(render_issue(load_issue(step.draft.source, settings), settings))
+    if draft.content_hash != step.draft.content_hash:
+        raise IssueError(
+            step.draft.source, "the file changed while sync was running: run sync again"
+        )
+    return replace(step, draft=draft)
 
 
 def load_for_sync(paths: list[Path], settings: Settings, *, allow_errors: bool = False) -> Loaded:
@@ -125,6 +165,14 @@ def sync(
         loaded.wanted, remotes, settings, now, complete=complete, normalize=provider.normalize
     )
     if not dry_run:
+        steps: list[Step] = []
+        for step in report.steps:
+            try:
+                steps.append(with_content(step, settings))
+            except MailerError as exc:  # not written: the run fails and says why
+                report.broken.append((step.source or Path(step.key), exc))
+                steps.append(replace(step, action="none", reason=exc.message, attention=True))
+        report.steps = steps
         report.outcomes = apply(report.steps, provider)
     return report
 
