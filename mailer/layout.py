@@ -38,6 +38,7 @@ def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
         "subtitle": issue.subtitle if settings.show_subtitle else "",
         "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
         "archive_url": settings.archive_url(issue.slug),
+        "archive_index_url": settings.url.rstrip("/") + "/" if settings.url else "",
         "unsubscribe_url": lookup(settings).unsubscribe_tag,
         "logo": absolute_url(settings.logo, base_for(settings.url)) if settings.logo else "",
         "address_lines": [line.strip() for line in settings.address.splitlines() if line.strip()],

@@ -77,7 +77,22 @@ def test_dates_and_footer_follow_the_issue_language(
     assert f'<html lang="{lang}" dir="{direction}"' in rendered.html
     assert day in rendered.html and day in rendered.text
     assert f">{unsubscribe}</a>" in rendered.html and f"{unsubscribe}: " in rendered.text
+    archive = footer_words(lang).archive  # with a `url`, the archive is linked too
+    assert archive not in rendered.html  # make_settings() has no url: nothing to link to
     assert "footer-language" not in {f.rule for f in rendered.findings}
+
+
+def test_the_footer_links_the_issue_the_archive_and_unsubscribe(write_issue, make_settings):
+    rendered = render(write_issue, make_settings(url="https://n.example/news"), extra="lang: de\n")
+    footer = rendered.html.split('class="mailer-footer"')[1]
+    links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', footer)
+    assert [text for _, text in links] == [
+        "Diese Ausgabe im Browser ansehen",
+        "Alle Ausgaben",
+        "Abbestellen",
+    ]
+    assert links[1][0] == "https://n.example/news/"
+    assert "Alle Ausgaben: https://n.example/news/\n" in rendered.text
 
 
 def test_a_language_without_footer_words_keeps_english_and_says_so(write_issue, make_settings):
