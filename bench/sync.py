@@ -8,7 +8,8 @@ own, so every one is a new issue to schedule. Then, for each provider: the first
 a run with nothing changed, the same with sync's memory of the gate deleted (so every issue is
 rendered, as before that memory existed), and a run after one issue changed. Requests are
 counted at the fake server by method; `--latency` adds a round trip to each request (e.g. 0.15
-for a realistic network), so the time column shows what a user would wait.
+for a realistic network), so the time column shows what a user would wait. A provider that may
+write several issues at once (Provider.concurrency) runs again one issue at a time, to compare.
 
 Real issues carry `mailer check` errors (relative links without a `url` setting), so the runs
 use --allow-errors: the gate is not what is measured here. The fakes answer with the page sizes
@@ -47,7 +48,9 @@ def future_copies(source: Path, into: Path) -> int:
     return len(paths)
 
 
-def run_provider(name: str, folder: Path, latency: float) -> list[tuple[str, Counter[str], float]]:
+def run_provider(
+    name: str, folder: Path, latency: float, one_at_a_time: bool = False
+) -> list[tuple[str, Counter[str], float]]:
     from fakes import FAKES
     from fakes.server import FakeServer
 
@@ -72,9 +75,10 @@ def run_provider(name: str, folder: Path, latency: float) -> list[tuple[str, Cou
             )
             before = len(server.requests)
             started = time.perf_counter()
-            report = sync(
-                [folder], settings, put.provider(lambda **kw: settings), allow_errors=True
-            )
+            provider = put.provider(lambda **kw: settings)
+            if one_at_a_time:
+                provider.concurrency = 1  # type: ignore[misc]  # the alternative, side by side
+            report = sync([folder], settings, provider, allow_errors=True)
             took = time.perf_counter() - started
             problems = [s.reason for s in report.steps if s.attention] + report.broken
             problems += [o.result for o in report.outcomes if o.failed]
@@ -100,20 +104,28 @@ def main() -> None:
     if not args.folder.is_dir():
         sys.exit(f"no such folder: {args.folder} (pass a folder of issues)")
     print(
-        f"{'provider':<11} {'run':<18} {'requests':>8}  {'GET':>5} {'POST':>5} {'PATCH':>5} "
-        f"{'PUT':>5}  {'seconds':>8}"
+        f"{'provider (at once)':<15} {'run':<18} {'requests':>8}  {'GET':>5} {'POST':>5} "
+        f"{'PATCH':>5} {'PUT':>5}  {'seconds':>8}"
     )
+    from mailer.providers import PROVIDERS
+
     for name in args.providers.split(","):
-        work = Path(tempfile.mkdtemp(prefix="mailer-bench-sync-"))
-        try:
-            count = future_copies(args.folder, work / "issues")
-            for label, counts, took in run_provider(name, work / "issues", args.latency):
-                print(
-                    f"{name:<11} {label:<18} {sum(counts.values()):>8}  {counts['GET']:>5} "
-                    f"{counts['POST']:>5} {counts['PATCH']:>5} {counts['PUT']:>5}  {took:>8.2f}"
-                )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        # a provider that may write several issues at once runs again one at a time
+        ways = [False, True] if PROVIDERS[name].concurrency > 1 else [False]
+        for one_at_a_time in ways:
+            work = Path(tempfile.mkdtemp(prefix="mailer-bench-sync-"))
+            label = f"{name} (1)" if one_at_a_time else f"{name} ({PROVIDERS[name].concurrency})"
+            try:
+                count = future_copies(args.folder, work / "issues")
+                rows = run_provider(name, work / "issues", args.latency, one_at_a_time)
+                for run, counts, took in rows:
+                    print(
+                        f"{label:<15} {run:<18} {sum(counts.values()):>8}  {counts['GET']:>5} "
+                        f"{counts['POST']:>5} {counts['PATCH']:>5} {counts['PUT']:>5}  "
+                        f"{took:>8.2f}"
+                    )
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
     print(f"({count} issues, {args.latency * 1000:.0f} ms added to each request)")
 
 

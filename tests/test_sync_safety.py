@@ -99,6 +99,25 @@ def test_three_syncs_at_once_over_new_issues(newsletter):
     assert quiet.returncode == 0 and len(newsletter.put.server.writes()) == writes
 
 
+def test_independent_issues_are_written_at_once_within_the_providers_room(newsletter):
+    """Provider.concurrency: Mailchimp 3 (its limit is 10 simultaneous connections), listmonk
+    4, Buttondown and Kit 1 (rate limits one request at a time already meets)."""
+    from mailer.providers import PROVIDERS
+
+    room = PROVIDERS[newsletter.put.name].concurrency
+    for n in range(8):
+        newsletter.write(f"issue-{n}", when=SOON + timedelta(hours=n))
+    server = newsletter.put.server
+    server.latency = 0.02  # requests of different issues overlap when they may
+    run = newsletter.mailer("sync")
+    assert run.returncode == 0, clean(run)
+    assert server.peak_in_flight == room or (room > 1 and 1 < server.peak_in_flight <= room)
+    assert 429 not in server.statuses  # never past the provider's limit
+    for n in range(8):
+        newsletter.one_scheduled(f"issue-{n}")
+    assert newsletter.fake.sent_to_list == []
+
+
 def test_a_file_named_twice_is_refused_the_others_go_ahead(newsletter):
     twice = newsletter.write("twice")
     newsletter.write("other", when=SOON + timedelta(days=1))

@@ -20,6 +20,7 @@ A second live email for the same key is *released*: back to draft, its marker ch
 from __future__ import annotations
 
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -209,6 +210,10 @@ class Provider(ABC):
     # whether a listing shows every place a marker lives (else `reveal` reads what it hides)
     listing_shows_markers: ClassVar[bool] = True
     can_test_send: ClassVar[bool] = True
+    # how many issues sync may write at once: 1 unless the provider's documented limits leave
+    # room (each provider module says why). Issues are independent; one issue's steps never
+    # overlap, so the one-email-per-key rule holds at any setting
+    concurrency: ClassVar[int] = 1
     # the provider's own template language, as far as an email needs it: the unsubscribe link
     # our footer carries, and the words inside {{ … }} and {% … %} the provider fills in when
     # it sends (the gate reports any other braces; listmonk escapes them)
@@ -222,6 +227,7 @@ class Provider(ABC):
         self.sender = sender  # the newsletter's From, for providers whose API takes one
         self.extra = self._checked_extra(options.get("extra"))
         self._emails: list[RemoteEmail] | None = None
+        self._listing_lock = threading.RLock()  # sync writes several issues at once
 
     @classmethod
     def is_merge_variable(cls, expression: str) -> bool:
@@ -298,14 +304,16 @@ class Provider(ABC):
 
     def emails(self, *, refresh: bool = False) -> list[RemoteEmail]:
         """The listing, read once per run unless asked again."""
-        if self._emails is None or refresh:
-            self._emails = self.list_emails()
-        return self._emails
+        with self._listing_lock:
+            if self._emails is None or refresh:
+                self._emails = self.list_emails()
+            return self._emails
 
     def remember(self, email: RemoteEmail) -> None:
         """Keep the listing read at the start of a run true to what this run read back since."""
-        if self._emails is not None:
-            self._emails = [e for e in self._emails if e.id != email.id] + [email]
+        with self._listing_lock:
+            if self._emails is not None:
+                self._emails = [e for e in self._emails if e.id != email.id] + [email]
 
     def find(self, key: str, *, refresh: bool = False) -> RemoteEmail | None:
         """The provider's email for an issue key: the sent one, else the oldest live one."""

@@ -45,6 +45,9 @@ class ButtondownProvider(Provider):
     api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_BUTTONDOWN_API_KEY", "BUTTONDOWN_API_KEY")
     base_url_env: ClassVar[str] = "MAILER_BUTTONDOWN_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.buttondown.com/v1"
+    # 600 requests a minute (docs: "Rate limits"): one at a time, at a 100–150 ms round trip,
+    # already asks 7–10 a second, so sync writes one issue at a time
+    concurrency: ClassVar[int] = 1
     permissions: ClassVar[str] = (
         "email access and sending access (scheduling an email needs the sending permission)"
     )

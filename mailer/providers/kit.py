@@ -48,6 +48,9 @@ class KitProvider(Provider):
     api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_KIT_API_KEY", "KIT_API_KEY")
     base_url_env: ClassVar[str] = "MAILER_KIT_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.kit.com/v4"
+    # 120 requests per 60 s per API key (docs: "Rate limits"): one at a time is already faster
+    # than that allows, so sync writes one issue at a time
+    concurrency: ClassVar[int] = 1
     permissions: ClassVar[str] = "a v4 API key (Settings → Developer) on a plan with API access"
     cannot: ClassVar[tuple[str, ...]] = (
         "take our plain-text part (Kit writes its own from the HTML)",

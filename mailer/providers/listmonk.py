@@ -79,6 +79,8 @@ class ListmonkProvider(Provider):
     base_url_env: ClassVar[str] = "MAILER_LISTMONK_BASE_URL"
     default_base_url: ClassVar[str] = ""
     base_url_in_config: ClassVar[bool] = True
+    # self-hosted, with no rate limit in its server code: 4 at a time keeps a small server easy
+    concurrency: ClassVar[int] = 4
     permissions: ClassVar[str] = (
         "an API user whose role may get, manage and send campaigns (campaigns:get_all, "
         "campaigns:manage_all, campaigns:send) on the configured lists"

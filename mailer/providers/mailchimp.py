@@ -60,6 +60,10 @@ class MailchimpProvider(Provider):
     base_url_env: ClassVar[str] = "MAILER_MAILCHIMP_BASE_URL"
     default_base_url: ClassVar[str] = "https://{dc}.api.mailchimp.com/3.0"
     permissions: ClassVar[str] = "an API key of a user who may create and schedule campaigns"
+    # Mailchimp limits each user to 10 simultaneous connections, not a rate (Marketing API,
+    # Fundamentals → "API limits"): 3 at a time leaves room for a second run and the account's
+    # other integrations
+    concurrency: ClassVar[int] = 3
     extra_fields: ClassVar[frozenset[str]] = frozenset({"tracking", "social_card"}) | frozenset(
         _SETTINGS_EXTRA
     )

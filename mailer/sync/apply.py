@@ -13,11 +13,19 @@ Every run applies the same rule to the same emails, so runs at the same time —
 and an editor's laptop — agree on which email is kept. A write the provider did not take
 (read back, it is not as asked) is a failed step with the provider's own state in the message;
 the next run repairs it.
+
+Within each kind of write, independent issues may be written at once, up to the provider's
+documented room (``Provider.concurrency``: Mailchimp 3, listmonk 4, Buttondown and Kit 1). One
+issue's steps never overlap, and every phase ends before the next begins, so the rule above is
+the same at any setting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from mailer.errors import (
     OutcomeUnknown,
@@ -30,6 +38,8 @@ from mailer.providers.base import Draft, Provider, RemoteEmail, Target, same_con
 from mailer.sync.plan import WRITES, Step, in_target
 
 _ORDER = {"release": 0, "unschedule": 1, "update": 2, "create": 3}
+T = TypeVar("T")
+R = TypeVar("R")
 CREATE_ATTEMPTS = 3
 
 
@@ -63,32 +73,55 @@ class _Run:
     def carry_out(self, steps: list[Step]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         created: list[tuple[Outcome, RemoteEmail]] = []
-        writes = sorted((s for s in steps if s.action in WRITES), key=lambda s: _ORDER[s.action])
-        for step in writes:
-            outcome = Outcome(step)
-            outcomes.append(outcome)
-            try:
-                if step.action == "release":
-                    assert step.remote is not None
-                    self.release(step.remote, step.key)
-                    self._done(outcome, step.remote, "released")
-                elif step.action == "unschedule":
-                    assert step.remote is not None
-                    self._done(outcome, self.unschedule(step.remote), "unscheduled")
-                elif step.action == "update":
-                    assert step.remote and step.draft and step.target
-                    email, changed = self.bring(step.remote, step.draft, step.target)
-                    self._done(outcome, email, "updated" if changed else "unchanged")
-                else:
-                    assert step.draft is not None
-                    created.append((outcome, self.create(step.draft)))
-            except ProviderAuthError:
-                raise
-            except ProviderError as exc:
-                outcome.result, outcome.failed = str(exc), True
+        writes = [s for s in steps if s.action in WRITES]
+        # each kind of write finishes before the next begins (releases and unschedules first);
+        # within one kind, independent issues may be written at once (Provider.concurrency)
+        for action in sorted(_ORDER, key=_ORDER.__getitem__):
+            group = [s for s in writes if s.action == action]
+            for outcome, made in self._each(group, self._write):
+                outcomes.append(outcome)
+                if made is not None:
+                    created.append((outcome, made))
         if created:
             self.settle(created)
         return outcomes
+
+    def _write(self, step: Step) -> tuple[Outcome, RemoteEmail | None]:
+        """One step's write, read back; a failure is the outcome's, not the run's."""
+        outcome = Outcome(step)
+        try:
+            if step.action == "release":
+                assert step.remote is not None
+                self.release(step.remote, step.key)
+                self._done(outcome, step.remote, "released")
+            elif step.action == "unschedule":
+                assert step.remote is not None
+                self._done(outcome, self.unschedule(step.remote), "unscheduled")
+            elif step.action == "update":
+                assert step.remote and step.draft and step.target
+                email, changed = self.bring(step.remote, step.draft, step.target)
+                self._done(outcome, email, "updated" if changed else "unchanged")
+            else:
+                assert step.draft is not None
+                return outcome, self.create(step.draft)
+        except ProviderAuthError:
+            raise
+        except ProviderError as exc:
+            outcome.result, outcome.failed = str(exc), True
+        return outcome, None
+
+    def _each(self, items: list[T], work: Callable[[T], R]) -> list[R]:
+        """`work` on every item, in order: at most `provider.concurrency` at a time. A refused
+        key (ProviderAuthError) stops the run once the writes under way have ended."""
+        limit = max(1, self.provider.concurrency)
+        if limit == 1 or len(items) < 2:
+            return [work(item) for item in items]
+        pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
+        try:
+            futures = [pool.submit(work, item) for item in items]
+            return [future.result() for future in futures]
+        finally:  # after a refused key, what has not started never starts
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # -- the steps, each read back --------------------------------------------------------------
 
@@ -197,7 +230,9 @@ class _Run:
                 outcome.failed = True
                 outcome.result += f"; could not count the emails afterwards ({exc})"
             return
-        for outcome, made in created:
+
+        def bring_to_target(item: tuple[Outcome, RemoteEmail]) -> None:
+            outcome, made = item
             step = outcome.step
             assert step.draft is not None and step.target is not None
             try:
@@ -215,6 +250,8 @@ class _Run:
                 raise
             except ProviderError as exc:
                 outcome.result, outcome.failed = str(exc), True
+
+        self._each(created, bring_to_target)
         try:
             listing = self.provider.emails(refresh=True)
         except ProviderError as exc:

@@ -7,7 +7,8 @@ Pages (mailchimp.com/developer/marketing/…): ``docs/fundamentals`` and ``api-c
 campaign was sent"; ``sort_field``/``sort_dir``; offset paging, here capped at ``page_size``),
 ``api/campaigns/campaign-content`` (content set and read apart), ``schedule-campaign``
 (quarter hours, in the future), ``unschedule-campaign`` (before sending only). Scheduled and
-sent campaigns refuse edits.
+sent campaigns refuse edits. ``docs/fundamentals`` ("API limits"): each user may hold 10
+simultaneous connections; the 11th is answered 429 ("TooManyRequests"), with no Retry-After.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class FakeMailchimp(FakeApi):
     sent_now: list[str] = field(default_factory=list)  # actions/send: must never happen
     unscheduled_status: str = "save"  # what an unscheduled campaign becomes
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    simultaneous_limit: int = 10  # connections at once per user (docs/fundamentals)
     list_call: tuple[str, str] = ("GET", "/3.0/campaigns")
     create_call: tuple[str, str] = ("POST", "/3.0/campaigns")
     update_call: tuple[str, str] = ("PUT", "/3.0/campaigns/*")
@@ -102,6 +104,14 @@ class FakeMailchimp(FakeApi):
             if c["status"] == "schedule" and parse_time(c["_schedule"]) <= now:
                 c["status"], c["send_time"] = "sent", c["_schedule"]
                 self.sent_to_list.append(c["id"])
+
+    def too_many(self, request: Request) -> Reply:
+        """The answer past the limit of simultaneous connections (docs/fundamentals)."""
+        return _problem(
+            429,
+            "TooManyRequests",
+            "You have exceeded the limit of 10 simultaneous connections.",
+        )
 
     def handle(self, request: Request) -> Reply:
         auth = request.headers.get("authorization", "")

@@ -57,6 +57,9 @@ class FakeServer:
         self.latency = latency  # per request, outside the lock: concurrent clients interleave
         self.requests: list[Request] = []
         self.lock = threading.Lock()
+        self.statuses: list[int] = []  # the status of every answer, in order
+        self.in_flight = 0  # requests being answered now, and the most there ever were at once
+        self.peak_in_flight = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,11 +81,22 @@ class FakeServer:
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length) if length else b"",
                 )
-                if fake.latency:
-                    time.sleep(fake.latency)
                 with fake.lock:
-                    fake.requests.append(request)
-                    reply = fake.app(request)
+                    fake.in_flight += 1
+                    fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+                try:
+                    if fake.latency:
+                        time.sleep(fake.latency)
+                    with fake.lock:
+                        fake.requests.append(request)
+                        limit = getattr(fake.app, "simultaneous_limit", None)
+                        if limit is not None and fake.in_flight > limit:
+                            reply = fake.app.too_many(request)  # type: ignore[attr-defined]
+                        else:
+                            reply = fake.app(request)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
                 if isinstance(reply, Slow):
                     time.sleep(reply.seconds)
                     self.close_connection = True
@@ -91,6 +105,8 @@ class FakeServer:
                     self.close_connection = True
                     return
                 assert isinstance(reply, Reply)
+                with fake.lock:
+                    fake.statuses.append(reply.status)
                 data = (
                     b""
                     if reply.body is None
