@@ -25,16 +25,18 @@ def name_targets(fragment: str) -> str:
         return fragment
     taken = {m[3] for m in _START_TAG_WITH_ID.finditer(fragment)}  # as written, all of them
     seen: set[str] = set()
+    next_number: dict[str, int] = {}  # where to go on counting, for each id used again
 
     def unique(match: re.Match[str]) -> str:
         tag, before, value, after = match.groups()
         if value not in seen:
             seen.add(value)
             return match[0]
-        count = 2
+        count = next_number.get(value, 2)
         while f"{value}-{count}" in taken:
             count += 1
         taken.add(f"{value}-{count}")
+        next_number[value] = count + 1
         return f'<{tag}{before} id="{value}-{count}"{after}>'
 
     fragment = _START_TAG_WITH_ID.sub(unique, fragment)

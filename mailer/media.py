@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 MEDIA = ("video", "audio", "iframe", "object", "embed", "svg")
 MARKS = {"audio": "♪ ", "svg": ""}  # before the label; "▶ " for the others
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+# a tag, whose inside holds no "<": a stray "<" ends the attempt at once (linear on broken HTML)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)>")
 _ATTR = re.compile(r"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
 _HINT = re.compile(r"<(?:" + "|".join(MEDIA) + r")\b", re.IGNORECASE)
 

@@ -18,7 +18,7 @@ import pytest
 
 from mailer.config import Settings
 from mailer.errors import ConfigError, IssueError
-from mailer.issue import parse_issue
+from mailer.issue import load_issue, parse_issue
 from mailer.render import render_issue
 
 GOOD = "---\ntitle: Fine\nsubtitle: S\ndate: 2027-01-05\n---\nA good issue.\n"
@@ -117,6 +117,24 @@ def test_nesting_past_the_limits_is_refused_quickly(body):
     error = refused(f"---\ntitle: T\ndate: 2027-01-05\n---\n{body}\n")
     assert time.perf_counter() - started < 3
     assert "nest" in str(error) and error.line is not None and error.line >= 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<a href="https://x.example/"><video ' + "<a x" * 100_000,  # tags never closed
+        "[up](#a)\n\n" + "".join(f'<h2 id="a">{n}</h2>\n' for n in range(20_000)),
+    ],
+    ids=["unclosed-tags-in-a-link", "one-id-20000-times"],
+)
+def test_what_would_be_quadratic_is_linear(body, write_issue, make_settings):
+    """Linked players (media.py) and repeated ids (anchors.py): once 20 s at these sizes."""
+    settings = make_settings()
+    source = write_issue(f"---\ntitle: T\ndate: 2027-01-05\n---\n{body}\n")
+    started = time.perf_counter()
+    rendered = render_issue(load_issue(source, settings), settings)
+    assert time.perf_counter() - started < 5
+    assert rendered.html
 
 
 def test_nesting_within_the_limits_renders():
