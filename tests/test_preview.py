@@ -292,7 +292,10 @@ def test_nothing_an_editor_saves_takes_the_preview_down(issues, page):
         site.refresh()  # what the watcher does; it must not raise
         moved.rename(issues)
         deep.unlink()
-        page.wait_for_function("!document.body.innerText.includes('Deep')", timeout=5000)
+        # the index reloads itself meanwhile: while it has no body yet, keep waiting
+        page.wait_for_function(
+            "!(document.body?.innerText ?? 'Deep').includes('Deep')", timeout=5000
+        )
         # an idle connection is closed after the timeout instead of holding a thread
         import socket
 
