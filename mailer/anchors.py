@@ -17,12 +17,16 @@ import re
 _START_TAG_WITH_ID = re.compile(r'<([a-z][a-z0-9]*)\b([^>]*?) id="([^"]*)"([^>]*)>')
 _NAME = re.compile(r'<a\b[^>]*? name="([^"]*)"')
 _HREF = re.compile(r' href="#([^"]+)"')
+_ANY_ID = re.compile(r' id="([^"]*)"')
 
 
 def name_targets(fragment: str) -> str:
     """The fragment with unique ids, and an ``<a name>`` for every in-page link's target."""
     if ' id="' not in fragment:
         return fragment
+    ids = _ANY_ID.findall(fragment)
+    if len(set(ids)) == len(ids) and ' href="#' not in fragment:
+        return fragment  # the common case: nothing repeated, nothing to name
     taken = {m[3] for m in _START_TAG_WITH_ID.finditer(fragment)}  # as written, all of them
     seen: set[str] = set()
     next_number: dict[str, int] = {}  # where to go on counting, for each id used again
