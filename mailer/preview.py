@@ -144,7 +144,7 @@ class PreviewSite:
 
     def hot_changed(self) -> bool:
         """Whether a file edited lately changed again: a few stat calls, not a whole scan."""
-        return any(_mtime(Path(name)) != self._scanned.get(name) for name in self._hot)
+        return any(_mtime(name) != self._scanned.get(name) for name in self._hot)
 
     def watch(
         self, stop: threading.Event, interval: float = 0.1, full_scan_every: float = FULL_SCAN
@@ -214,9 +214,9 @@ def preview_one(source: Path, settings: Settings) -> Rendered:
     return check_rendered(render_issue(load_issue(source, settings), settings), settings)
 
 
-def _mtime(path: Path) -> int:
+def _mtime(path: Path | str) -> int:
     try:
-        return path.stat().st_mtime_ns
+        return os.stat(path).st_mtime_ns
     except OSError:
         return -1
 
