@@ -3,7 +3,7 @@ inlining the layout's CSS for every issue.
 
 Compiling the MJML layout and inlining its CSS is about a third of a render (this saves 16% of a
 render, 13% of render and check rules: bench/render.py), yet every issue of a newsletter has the
-same layout with a few different values: title, subject, preheader, date,
+same layout with a few different values: title, subject, preheader, subtitle, date,
 archive link. So the layout is compiled and inlined once per *shape* — the layout rendered with
 markers in place of those values — and each issue gets its values filled in, escaped the way the
 HTML serializer (html5ever, in css-inline) writes them. The body is inlined on its own, inside
