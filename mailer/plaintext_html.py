@@ -29,38 +29,11 @@ class TextSink(Protocol):
 
 
 # raw-HTML elements that end a line of text
-HTML_BLOCKS = frozenset(
-    [
-        "p",
-        "div",
-        "li",
-        "tr",
-        "table",
-        "ul",
-        "ol",
-        "blockquote",
-        "pre",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "figure",
-        "figcaption",
-        "dl",
-        "dt",
-        "dd",
-        "center",
-        "details",
-        "summary",
-        "hr",
-    ]
+_BLOCK_NAMES = (
+    "p div li tr table ul ol blockquote pre h1 h2 h3 h4 h5 h6 section article header footer "
+    "figure figcaption dl dt dd center details summary hr"
 )
+HTML_BLOCKS = frozenset(_BLOCK_NAMES.split())
 
 
 class HtmlReader(RawHtmlParser):
