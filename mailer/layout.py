@@ -30,10 +30,12 @@ PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
 def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
     """What the email templates see besides the body."""
     words = footer_words(issue.language)
+    direction = direction_of(issue.language)
     return {
         "issue": issue,
         "settings": settings,
-        "direction": direction_of(issue.language),
+        "direction": direction,
+        "start": "right" if direction == "rtl" else "left",
         "date_text": long_date(issue.date, issue.language),
         "subtitle": issue.subtitle if settings.show_subtitle else "",
         "preheader_padding": PREHEADER_PADDING if issue.preheader else "",

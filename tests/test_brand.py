@@ -95,6 +95,19 @@ def test_the_footer_links_the_issue_the_archive_and_unsubscribe(write_issue, mak
     assert "Alle Ausgaben: https://n.example/news/\n" in rendered.text
 
 
+def test_a_right_to_left_issue_starts_its_lines_on_the_right(write_issue, make_settings):
+    settings = make_settings()
+    source = write_issue(
+        "---\ntitle: عنوان\ndate: 2026-11-06\nlang: ar\n---\nنص.\n\n- بند\n\n> اقتباس\n"
+    )
+    html = render_issue(load_issue(source, settings), settings).html
+    assert '<html lang="ar" dir="rtl"' in html
+    texts = re.findall(r'<div style="[^"]*text-align:(\w+)[^"]*">', html)
+    assert texts and set(texts) == {"right", "center"}  # the footer is centred
+    assert re.search(r'<ul style="[^"]*padding-right:26px', html)
+    assert re.search(r'<blockquote style="[^"]*border-right:4px solid', html)
+
+
 def test_a_language_without_footer_words_keeps_english_and_says_so(write_issue, make_settings):
     rendered = render(write_issue, make_settings(), extra="lang: sw\n")
     assert "6 Novemba 2026" in rendered.html  # CLDR knows Swahili's months
