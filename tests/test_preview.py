@@ -387,3 +387,27 @@ def test_the_check_links_button_follows_the_links_of_the_issue_on_screen(issues,
     finally:
         site_server.shutdown()
         site_server.server_close()
+
+
+def test_the_pooled_first_look_shows_what_one_by_one_does(issues, monkeypatch):
+    """A large archive is first rendered in the worker pool (preview.POOL_FROM): the same
+    pages as rendering each issue in the server's process."""
+    import mailer.preview as preview
+
+    for n in range(8):  # 27 issues: past batch.PARALLEL_FROM, so in worker processes
+        for source in list(issues.glob("2026-*.md")):
+            shutil.copy(source, issues / f"copy{n}-{source.name}")
+    load = lambda: load_settings(SAMPLE / "newsletter.toml", env={})  # noqa: E731
+    one_by_one = PreviewSite([issues], load, render_now=True)
+    monkeypatch.setattr(preview, "POOL_FROM", 2)
+    pooled = PreviewSite([issues], load, render_now=True)
+    assert len(pooled.entries) == len(one_by_one.entries) == 27
+    for name, entry in one_by_one.entries.items():
+        other = pooled.entries[name]
+        assert other.rendered is not None and entry.rendered is not None
+        assert other.rendered.html == entry.rendered.html
+        assert other.rendered.text == entry.rendered.text
+        assert other.rendered.findings == entry.rendered.findings
+        assert pooled.issue_page(other) == one_by_one.issue_page(entry).replace(
+            f"{entry.took_ms:.1f} ms", f"{other.took_ms:.1f} ms"
+        )
