@@ -30,6 +30,7 @@ CASES = [(375, "light"), (375, "dark"), (640, "light"), (640, "dark")]
 # a pixel differs when a channel moves by more than this; a picture when over this share does
 CHANNEL_TOLERANCE = 48
 SHARE_TOLERANCE = 0.005
+HEIGHT_TOLERANCE = 3  # px
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +60,20 @@ def difference(stored: bytes, actual: bytes) -> tuple[float, str]:
 
     before = Image.open(io.BytesIO(stored)).convert("RGB")
     after = Image.open(io.BytesIO(actual)).convert("RGB")
-    if before.size != after.size:
+    if before.width != after.width or abs(before.height - after.height) > HEIGHT_TOLERANCE:
         return 1.0, f"size {before.size} became {after.size}"
+    # another Chromium may round a line box differently: compare the part both pictures have
+    height = min(before.height, after.height)
+    before, after = (
+        before.crop((0, 0, before.width, height)),
+        after.crop((0, 0, after.width, height)),
+    )
     changed = (
         ImageChops.difference(before, after)
         .convert("L")
         .point(lambda v: 255 if v > CHANNEL_TOLERANCE else 0)
     )
-    share = changed.histogram()[255] / (after.size[0] * after.size[1])
+    share = changed.histogram()[255] / (after.width * after.height)
     return share, f"{share:.2%} of the pixels changed"
 
 
