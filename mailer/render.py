@@ -3,6 +3,8 @@
     parse     body → events (pyromark, once)
     html      events → fragment → sanitized fragment (the sanitizer runs when the issue has raw
               HTML or an unusual address; otherwise it would change nothing)
+    mail      the fragment made ready for mail clients: image widths Outlook keeps (images.py),
+              in-page targets (anchors.py), campaign tags when set (campaign.py)
     layout    Issue + settings → Jinja2 → MJML → compiled HTML shell (body placeholder), with
               CSS inlined (css-inline, offline): ``layout.py``; once per layout shape where
               that gives the same bytes (``layout_shapes.py``)
