@@ -101,10 +101,7 @@ def recall(
         send_at = datetime.fromisoformat(record["send_at"])
         if any(built_at < moment <= now for moment in (send_at, send_at + RECENT)):
             return None  # a finding about the send time may have changed meanwhile
-        findings = tuple(
-            Finding(Path(f["path"]), f["line"], f["rule"], f["severity"], f["message"])
-            for f in record["findings"]
-        )
+        findings = tuple(Finding.from_dict(f) for f in record["findings"])
         return Remembered(record["subject"], int(record["html_bytes"]), findings)
     except (OSError, ValueError, KeyError, TypeError):
         return None

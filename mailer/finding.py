@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -24,6 +24,13 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {self.severity}: {self.message} [{self.rule}]"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """The finding `as_dict` wrote (a record read back from disk)."""
+        return cls(
+            Path(data["path"]), data["line"], data["rule"], data["severity"], data["message"]
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -33,10 +33,7 @@ def recall_errors(key: str, source: Path, settings: Settings) -> tuple[Finding, 
         record = json.loads(_record_path(source, settings).read_text(encoding="utf-8"))
         if record["key"] != key:
             return None
-        return tuple(
-            Finding(Path(f["path"]), f["line"], f["rule"], f["severity"], f["message"])
-            for f in record["errors"]
-        )
+        return tuple(Finding.from_dict(f) for f in record["errors"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -141,26 +141,16 @@ class PreviewSite:
         for many (the first look at a large archive, a template change)."""
         if len(todo) < POOL_FROM:
             return [self.render(source, mtime) for source, mtime in todo]
-        entries = []
-        outcomes = batch.run(pooled_preview, [source for source, _ in todo], self.settings)
-        for (source, mtime), outcome in zip(todo, outcomes, strict=True):
-            entry = Entry(source, mtime, outcome.value, str(outcome.error or ""))
-            entry.took_ms = outcome.value.render_ms if outcome.value else 0.0
-            entries.append(entry)
-        return entries
+        outcomes = batch.run(preview_one, [source for source, _ in todo], self.settings)
+        return [
+            _entry(source, mtime, outcome, outcome.value.render_ms if outcome.value else 0.0)
+            for (source, mtime), outcome in zip(todo, outcomes, strict=True)
+        ]
 
     def render(self, source: Path, mtime: int) -> Entry:
         started = time.perf_counter()
-        entry = Entry(source, mtime)
-        try:
-            outcome = batch.attempt(preview_one, source, self.settings)
-            entry.rendered, entry.error = outcome.value, str(outcome.error or "")
-        except Exception as exc:  # a bug in mailer: shown on the page, the server keeps going
-            entry.error = (
-                f"{source}: mailer could not render this issue ({exc!r}); please report it"
-            )
-        entry.took_ms = (time.perf_counter() - started) * 1000
-        return entry
+        outcome = batch.attempt(preview_one, source, self.settings)
+        return _entry(source, mtime, outcome, (time.perf_counter() - started) * 1000)
 
     def hot_changed(self) -> bool:
         """Whether a file edited lately changed again: a few stat calls, not a whole scan."""
@@ -230,21 +220,22 @@ class PreviewSite:
 
 
 def preview_one(source: Path, settings: Settings) -> Rendered:
-    """One issue as the preview shows it: rendered, with the gate's findings."""
-    return check_rendered(render_issue(load_issue(source, settings), settings), settings)
-
-
-def pooled_preview(source: Path, settings: Settings) -> Rendered:
-    """`preview_one` in a worker: without the parsed body (the pages do not need it, and it is
-    most of what would travel back), and a bug in mailer is that issue's error, as at home."""
+    """One issue as the preview shows it: rendered, with the gate's findings, without the parsed
+    body (the pages do not need it, and from a worker it is most of what would travel back). A
+    bug in mailer becomes that issue's error on its page: the server keeps going."""
     try:
-        return replace(preview_one(source, settings), document=None)
+        rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
     except MailerError:
         raise
     except Exception as exc:
         raise IssueError(
             source, f"mailer could not render this issue ({exc!r}); please report it"
         ) from None
+    return replace(rendered, document=None)
+
+
+def _entry(source: Path, mtime: int, outcome: batch.Outcome[Rendered], took_ms: float) -> Entry:
+    return Entry(source, mtime, outcome.value, str(outcome.error or ""), took_ms)
 
 
 def _mtime(path: Path | str) -> int:
