@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import struct
 import subprocess
 import sys
-import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from browser import png
 
 from mailer.checks import check_rendered
 from mailer.checks.issues import check_paths
@@ -184,18 +183,8 @@ def test_schedule_past_only_for_recent_issues(write_issue, make_settings):
 
 
 def test_image_width_of_local_files(tmp_path, write_issue, make_settings):
-    def png(width: int) -> bytes:
-        ihdr = struct.pack(">IIBBBBB", width, 10, 8, 2, 0, 0, 0)
-        chunk = b"IHDR" + ihdr
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + struct.pack(">I", 13)
-            + chunk
-            + struct.pack(">I", zlib.crc32(chunk))
-        )
-
-    (tmp_path / "wide.png").write_bytes(png(1200))
-    (tmp_path / "narrow.png").write_bytes(png(300))
+    (tmp_path / "wide.png").write_bytes(png(1200, 10))
+    (tmp_path / "narrow.png").write_bytes(png(300, 10))
     found = findings(
         write_issue,
         make_settings,
