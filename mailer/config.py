@@ -54,6 +54,7 @@ from mailer.addresses import mailbox
 from mailer.errors import ConfigError
 from mailer.secrets import register as register_secret
 from mailer.urls import is_site_address
+from mailer.words import primary
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -62,7 +63,7 @@ RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 
 def direction_of(language: str) -> str:
     """The writing direction of a language tag: "rtl" for Arabic, Hebrew, Persian, ..."""
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    return "rtl" if primary(language) in RTL_LANGUAGES else "ltr"
 
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")

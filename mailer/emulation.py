@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import re
 
-CLIENTS = {"gmail": "Gmail app (emulated)", "outlook": "Outlook desktop (emulated)"}
+# name → (label, what the emulation does): the preview's buttons say both
+CLIENTS = {
+    "gmail": ("Gmail app", "every <style> removed, as the Gmail app does for non-Google accounts"),
+    "outlook": (
+        "Outlook desktop",
+        "MSO conditionals applied, <style> and max-width removed, width attributes honoured",
+    ),
+}
 
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style>", re.S | re.I)
 # <!--[if mso | IE]>…<![endif]-->: shown to Outlook. The condition must name mso and not negate it

@@ -18,6 +18,7 @@ from pathlib import Path
 from mailer import batch
 from mailer.checks import check_rendered
 from mailer.config import Settings
+from mailer.emulation import CLIENTS
 from mailer.errors import IssueError, MailerError
 from mailer.finding import count
 from mailer.issue import ISSUE_SUFFIXES, load_issue
@@ -216,6 +217,7 @@ class PreviewSite:
             site=self,
             count=count,
             clip=GMAIL_CLIP_BYTES,
+            clients=CLIENTS,
         )
 
 
