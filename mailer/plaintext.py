@@ -23,11 +23,13 @@ WIDTH = 78
 
 
 class _TextWriter(TextPage, EventWalker):
-    def __init__(self, base_url: str, width: int) -> None:
+    def __init__(
+        self, base_url: str, width: int, tag_link: Callable[[str], str] | None = None
+    ) -> None:
         super().__init__(base_url, width)
         self.lists: list[int | None] = []
         self.links: list[tuple[str, int, str] | None] = []
-        self.tag_link: Callable[[str], str] | None = None  # campaign tags (campaign.py)
+        self.tag_link = tag_link  # campaign tags (campaign.py), when set
         self.skipping = 0
         self.html_cells = 0  # cells seen in the current raw-HTML table row
         self.image_depth = 0
@@ -316,6 +318,4 @@ def markdown_to_text(
 ) -> str:
     """The plain-text rendering of a parsed body; `tag_link` adds campaign tags to a link's
     address (campaign.py), as the HTML's links get them."""
-    writer = _TextWriter(base_url, width)
-    writer.tag_link = tag_link
-    return writer.write(doc)
+    return _TextWriter(base_url, width, tag_link).write(doc)
