@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import mailer
-from mailer.atomic import write_atomic
+from mailer.atomic import write_record
 from mailer.checks.meta import RECENT
 from mailer.config import Settings
 from mailer.finding import Finding
@@ -131,7 +131,7 @@ def remember(
             "html_bytes": report.html_bytes,
             "findings": [f.as_dict() for f in report.findings],
         }
-        write_atomic(_record_path(source, settings, out_dir), json.dumps(record).encode())
+        write_record(_record_path(source, settings, out_dir), json.dumps(record).encode())
     except OSError:
         pass
 

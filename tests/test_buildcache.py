@@ -3,6 +3,7 @@ the shortcut gives is exactly what the long way gives."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from conftest import SAMPLE
 from mailer import build as build_module
 from mailer import buildcache
+from mailer.atomic import write_record
 from mailer.build import build_issues
 from mailer.config import load_settings
 
@@ -175,3 +177,26 @@ def test_without_newsletter_toml_nothing_is_remembered(tmp_path, monkeypatch, re
     list(build_issues([tmp_path / "issues"], settings, tmp_path / "build"))
     assert sorted(renders) == sorted(p.stem for p in (tmp_path / "issues").glob("*.md"))
     assert not (tmp_path / ".mailer").exists()
+
+
+def test_a_half_written_record_is_a_miss_never_a_wrong_answer(newsletter):
+    """Records are written in place (atomic.write_record): whatever a reader or a crash can
+    catch of one — empty, or any beginning of it — must read as no record at all."""
+    build(newsletter)
+    settings = load_settings(newsletter / "newsletter.toml", env={})
+    source, out = newsletter / "issues" / "2026-11-13-metrics.md", newsletter / "build"
+    key = buildcache.build_key(source, settings, out)
+    assert key is not None
+    [record] = [
+        p
+        for p in (newsletter / ".mailer" / "build").glob("*.json")
+        if json.loads(p.read_text())["key"] == key
+    ]
+    whole = record.read_bytes()
+    now = datetime.now(UTC)
+    assert buildcache.recall(key, source, settings, out, now) is not None
+    for end in range(len(whole)):
+        record.write_bytes(whole[:end])
+        assert buildcache.recall(key, source, settings, out, now) is None, end
+    write_record(record, whole)  # and written again in place, it is whole
+    assert buildcache.recall(key, source, settings, out, now) is not None
