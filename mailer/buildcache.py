@@ -21,7 +21,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +145,8 @@ def _record_path(source: Path, settings: Settings, out_dir: Path) -> Path:
 def code_fingerprint() -> str:
     """mailer's own files (size and time: a checkout being edited changes it) and the
     versions of the libraries that make the bytes."""
+    from importlib import metadata  # 6 ms to import: only a build that keeps records needs it
+
     digest = hashlib.sha256(mailer.__version__.encode())
     package = Path(mailer.__file__).parent
     for path in sorted(package.rglob("*")):

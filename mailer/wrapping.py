@@ -9,23 +9,35 @@ columns, as a terminal or mail client shows it.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 HARD_BREAK = "\x00"
 # runs of ASCII white space (not the non-breaking space, which must hold words together)
 SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
 # East Asian wide characters: a line may break between any two of them
-_WIDE = re.compile(
+_WIDE_CLASS = (
     r"[\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
     r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
 )
-# a wide character with the closing punctuation that must not start a line, a word, or a space
-_TOKENS = re.compile(
-    r"(?:"
-    + _WIDE.pattern
-    + r")[，。、；：？！）」』》〉】,.;:?!)]*|[^ ]+?(?=$| |"
-    + _WIDE.pattern
-    + r")| "
-)
+
+
+# the patterns are compiled on first use (7 ms together): only text beyond ASCII needs them
+@cache
+def _wide() -> re.Pattern[str]:
+    return re.compile(_WIDE_CLASS)
+
+
+@cache
+def _tokens() -> re.Pattern[str]:
+    """A wide character with the closing punctuation that must not start a line, a word, or
+    a space."""
+    return re.compile(
+        r"(?:"
+        + _WIDE_CLASS
+        + r")[，。、；：？！）」』》〉】,.;:?!)]*|[^ ]+?(?=$| |"
+        + _WIDE_CLASS
+        + r")| "
+    )
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -59,8 +71,9 @@ def wrap(text: str, width: int) -> list[str]:
 def _wrap_wide(text: str, width: int) -> list[str]:
     lines: list[str] = []
     line, used = "", 0
-    for token in _TOKENS.findall(text):
-        size = sum(2 if _WIDE.match(ch) else 1 for ch in token)
+    wide = _wide()
+    for token in _tokens().findall(text):
+        size = sum(2 if wide.match(ch) else 1 for ch in token)
         if token == " ":
             if line and used < width:
                 line, used = line + " ", used + 1
@@ -83,4 +96,4 @@ def _collapse(text: str) -> str:
 
 
 def _has_wide(text: str) -> bool:
-    return not text.isascii() and _WIDE.search(text) is not None
+    return not text.isascii() and _wide().search(text) is not None
