@@ -17,6 +17,7 @@ Windows, or a threaded process such as the preview).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -142,6 +143,11 @@ def _in_workers(
 ) -> Iterator[Outcome[T]]:
     context = multiprocessing.get_context(start_method())
     done = 0
+    # what the workers inherit is left out of garbage collection: a worker's collections then
+    # skip the imported modules' objects instead of touching (and so copying) their memory
+    frozen = context.get_start_method() == "fork"
+    if frozen:
+        gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             # submitted a window at a time: a 20-year archive is never all in flight at once
@@ -160,6 +166,9 @@ def _in_workers(
         # process of its own, so only the one that crashes is reported as crashed
         for item in items[done:]:
             yield _alone(task, item, settings, extra, context)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def _alone(

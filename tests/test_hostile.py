@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import resource
 import signal
@@ -194,7 +195,9 @@ def test_a_crash_in_a_worker_is_that_issues_error(tmp_path):
         path = tmp_path / f"i{n:02d}.md"
         path.write_text(GOOD)
         paths.append(path)
+    assert gc.get_freeze_count() == 0
     outcomes = list(batch.run(crash_on_i07, paths, Settings(), workers=3))
+    assert gc.get_freeze_count() == 0  # what the workers inherit is frozen only meanwhile
     assert [o.source for o in outcomes] == paths
     crashed = [o for o in outcomes if o.error is not None]
     assert [o.source.name for o in crashed] == ["i07.md"]
