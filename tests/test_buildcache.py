@@ -200,3 +200,19 @@ def test_a_half_written_record_is_a_miss_never_a_wrong_answer(newsletter):
         assert buildcache.recall(key, source, settings, out, now) is None, end
     write_record(record, whole)  # and written again in place, it is whole
     assert buildcache.recall(key, source, settings, out, now) is not None
+
+
+def test_a_record_that_is_a_link_is_never_written_through(newsletter):
+    """A repository could ship .mailer/ with a link where a record goes: the build must not
+    overwrite the file it points to (it only loses the record)."""
+    build(newsletter)
+    target = newsletter / "precious.txt"
+    target.write_text("keep me\n")
+    records = sorted((newsletter / ".mailer" / "build").glob("*.json"))
+    for record in records:
+        record.unlink()
+        record.symlink_to(target)
+    fresh = build(newsletter, fresh=True)
+    assert fresh and all(b.error is None for b in fresh)
+    assert target.read_text() == "keep me\n"
+    assert all(record.is_symlink() for record in records)
