@@ -59,10 +59,10 @@ class Outcome(Generic[T]):
     error: MailerError | None = None
 
 
-def sources(paths: list[Path]) -> tuple[list[Path], list[Outcome[Any]]]:
+def sources(paths: list[Path], *, empty_ok: bool = False) -> tuple[list[Path], list[Outcome[Any]]]:
     """The issue files under `paths`, and an error for each file named more than once (the
     file is then left out: which of its names was meant is not for mailer to guess)."""
-    found = find_issues(paths)
+    found = find_issues(paths, empty_ok=empty_ok)
     counts = Counter(path.resolve() for path in found)
     unique = [path for path in found if counts[path.resolve()] == 1]
     repeated: list[Outcome[Any]] = []
@@ -113,13 +113,17 @@ def run(
 
 
 def run_paths(
-    task: Callable[..., T], paths: list[Path], settings: Settings, *extra: Any
+    task: Callable[..., T],
+    paths: list[Path],
+    settings: Settings,
+    *extra: Any,
+    empty_ok: bool = False,
 ) -> Iterator[Outcome[T]]:
     """`run` over the issues under `paths`, files named twice reported first.
 
     Raises MailerError only for what stops everything: a path that does not exist, a folder
-    without issues."""
-    unique, repeated = sources(paths)
+    without issues (unless `empty_ok`: sync, for which no issues is a state to reach)."""
+    unique, repeated = sources(paths, empty_ok=empty_ok)
     yield from repeated
     yield from run(task, unique, settings, *extra)
 

@@ -85,13 +85,14 @@ class Issue:
         return self.key_lines.get(key)
 
 
-def find_issues(paths: list[Path]) -> list[Path]:
-    """Issue files named on the command line or inside the folders named, sorted per folder."""
+def find_issues(paths: list[Path], *, empty_ok: bool = False) -> list[Path]:
+    """Issue files named on the command line or inside the folders named, sorted per folder; a
+    folder without any is an error unless `empty_ok`."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES and p.is_file())
-            if not inside:
+            if not inside and not empty_ok:
                 raise IssueError(path, "no issue files here (*.md or *.markdown)")
             found.extend(inside)
         elif path.is_file():

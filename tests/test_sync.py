@@ -211,6 +211,47 @@ def test_a_broken_issue_fails_the_run_but_unschedules_nothing(
     assert [e["status"] for e in buttondown.emails.values()] == ["scheduled"]
 
 
+def test_deleting_the_last_issue_file_still_unschedules_its_email(
+    folder, make_settings, buttondown, buttondown_env
+):
+    """No issue file left is a state to reach, not an error that leaves the email to go out;
+    and since the folder may be the wrong one, a person is asked to look."""
+    issue_file(folder, "only", datetime.now(UTC) + timedelta(days=3))
+    run_sync(folder, make_settings, buttondown_env)
+    assert [e["status"] for e in buttondown.emails.values()] == ["scheduled"]
+    (folder / "only.md").unlink()
+    report = run_sync(folder, make_settings, buttondown_env)
+    [step] = report.steps
+    assert step.action == "unschedule" and "no issue files at all" in step.reason
+    assert report.failed  # exit 1: a person should look
+    assert [e["status"] for e in buttondown.emails.values()] == ["draft"]
+    assert buttondown.sent_to_list == []
+    quiet = run_sync(folder, make_settings, buttondown_env)
+    assert quiet.steps == [] and not quiet.failed
+
+
+def test_check_errors_hold_only_what_would_go_out(
+    folder, make_settings, buttondown, buttondown_env
+):
+    """A placeholder in a draft is work in progress: nothing is held, nobody is called. The same
+    in an issue due to go out holds it as a draft, and the run asks for a person."""
+    soon = datetime.now(UTC) + timedelta(days=3)
+    issue_file(folder, "wip", soon, draft=True, body="TODO write this")
+    issue_file(folder, "due", soon + timedelta(days=1), body="TODO write this")
+    report = run_sync(folder, make_settings, buttondown_env)
+    steps = {step.key: step for step in report.steps}
+    assert not steps["wip"].held and not steps["wip"].attention
+    assert steps["due"].held and steps["due"].attention and report.failed
+    assert {finding.path.name for finding in report.held} == {"due.md"}
+    assert {e["slug"]: e["status"] for e in buttondown.emails.values()} == {
+        "wip": "draft",
+        "due": "draft",
+    }
+    (folder / "due.md").unlink()
+    calm = run_sync(folder, make_settings, buttondown_env)
+    assert not calm.failed and calm.held == []
+
+
 def test_cli_sync_prints_plan_and_result(folder, buttondown, buttondown_env, tmp_path):
     issue_file(folder, "future", datetime.now(UTC) + timedelta(days=3))
     env = {**buttondown_env, "PATH": "/usr/bin:/bin"}

@@ -25,8 +25,12 @@ scheduled email that carries mailer's marker for that key:
 | new, while a live email of a key  | —                          | refused as a likely rename,   |
 | with no file has its subject/time |                            | unless the run sees all issues|
 | future, with `mailer check` errors| —                          | a draft at most (held)        |
+| (not a draft)                     |                            |                               |
+| no issue file at all              | scheduled                  | unschedule: the folder may be |
+|                                   |                            | the wrong one                 |
 
-Every refusal, release and hold needs a person: the run exits 1 (``Step.attention``).
+Every refusal, release and hold needs a person: the run exits 1 (``Step.attention``); so does
+a run that finds no issue file at all and unschedules.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class Step:
     remote: RemoteEmail | None = None
     draft: Draft | None = None
     attention: bool = False  # a person should look: the run exits 1 even if every write works
+    held: bool = False  # its check errors keep it from going out (a draft at most)
 
 
 def desired(issue: Issue, settings: Settings, now: datetime) -> Target | None:
@@ -194,10 +199,19 @@ def plan_sync(
         steps.append(step)
 
     if complete:
+        # with no issue file at all, the folder may be the wrong one (issues moved): unscheduled
+        # is the safe side, and a person should look
+        gone = "its issue file is gone" if groups else "there are no issue files at all"
         for key, email in sorted(kept.items(), key=lambda item: item[0]):
             if key not in groups and email.state == "scheduled":
                 steps.append(
-                    Step(key, "unschedule", "its issue file is gone: back to draft", remote=email)
+                    Step(
+                        key,
+                        "unschedule",
+                        f"{gone}: back to draft",
+                        remote=email,
+                        attention=not groups,
+                    )
                 )
     return steps
 
@@ -236,6 +250,7 @@ def _decide(
             remote,
             draft,
             attention=bool(held),
+            held=bool(held),
         )
 
     if remote is None:

@@ -125,7 +125,7 @@ def load_for_sync(paths: list[Path], settings: Settings, *, allow_errors: bool =
     """Every issue rendered with its check rules; the ones that fail to load are kept apart,
     never skipped silently."""
     loaded = Loaded([], [], [])
-    for outcome in batch.run_paths(wanted_one, paths, settings, allow_errors):
+    for outcome in batch.run_paths(wanted_one, paths, settings, allow_errors, empty_ok=True):
         if outcome.value is not None:
             want, held = outcome.value
             loaded.wanted.append(want)
@@ -164,6 +164,9 @@ def sync(
     report.steps = plan_sync(
         loaded.wanted, remotes, settings, now, complete=complete, normalize=provider.normalize
     )
+    # the errors that kept an issue from going out; a draft's or a past issue's hold nothing
+    held = {step.source for step in report.steps if step.held}
+    report.held = [finding for finding in loaded.held if finding.path in held]
     if not dry_run:
         steps: list[Step] = []
         for step in report.steps:
