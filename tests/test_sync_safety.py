@@ -8,6 +8,7 @@ each provider's stateful fake on 127.0.0.1.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -353,8 +354,13 @@ def test_concurrent_runs_with_faults_keep_the_guarantees(newsletter, seed):
         for key in keys:
             assert len(newsletter.live(key)) <= 1, f"two live emails for {key}"
             for email in newsletter.live(key):
-                if str(email["id"]) in fake.scheduled_ids():
-                    assert state[key]["may_schedule"], f"{key} scheduled against its file"
+                if str(email["id"]) in fake.scheduled_ids() and not state[key]["may_schedule"]:
+                    # only where a fault stopped every run from changing it, and each said so
+                    failed = re.compile(rf"^\s+{key}\s+FAILED: ", re.M)
+                    assert all(failed.search(run.stdout) for run in runs), (
+                        f"{key} scheduled against its file, and a run did not say it failed"
+                    )
+                    assert all(run.returncode == 1 for run in runs)
         scheduled_ever |= set(fake.scheduled_ids())
         assert set(fake.sent_to_list) <= scheduled_ever
         assert fake.refused_edits_of_sent == []
