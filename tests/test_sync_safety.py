@@ -368,7 +368,15 @@ def test_concurrent_runs_with_faults_keep_the_guarantees(newsletter, seed):
     final = newsletter.mailer("sync")
     out = clean(final)
     # a person is called for an issue its check errors keep from going out, not for a draft
-    assert final.returncode == (1 if any(state[k]["held"] for k in keys) else 0), out
+    expected = 1 if any(state[k]["held"] for k in keys) else 0
+    if re.search(r"^\s+\S+\s+released\s", out, re.M):
+        # a copy released earlier whose note a person then edited in the web app is known by
+        # its content's marker again: it is released once more, and that calls a person
+        assert final.returncode == 1, out
+        final = newsletter.mailer("sync")
+        out = clean(final)
+        assert not re.search(r"^\s+\S+\s+released\s", out, re.M), out
+    assert final.returncode == expected, out
     for key in keys:
         live = newsletter.live(key)
         assert len(live) == 1, f"{key}: {len(live)} live"
