@@ -26,7 +26,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from mailer import batch
-from mailer.atomic import write_atomic
+from mailer.atomic import holds, write_atomic
 from mailer.config import Settings, direction_of
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, load_issue
@@ -266,10 +266,13 @@ def _tag(name: str) -> str:
 
 
 def _write_all(out_dir: Path, files: dict[str, str]) -> None:
-    """Each file written atomically; files of pages no longer in the archive are left alone."""
+    """Each file written atomically, unless it already holds those bytes; files of pages no
+    longer in the archive are left alone."""
     try:
         for name, text in files.items():
-            write_atomic(out_dir / name, text.encode("utf-8"), 0o644)
+            data = text.encode("utf-8")
+            if not holds(out_dir / name, data):
+                write_atomic(out_dir / name, data, 0o644)
     except OSError as exc:
         raise OutputError(
             exc.filename or out_dir, f"cannot write ({exc.strerror or exc})"

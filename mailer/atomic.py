@@ -3,8 +3,8 @@
 `write_atomic` replaces a file in one step: written to a temporary name beside it, then renamed
 over it, so a reader (or a crash, or a full disk) never sees half a file; the temporary file is
 removed when writing fails. `write_record`, for cache records only, writes in place, in a way
-that leaves any half-written record unreadable. Errors are the OSError they were, for the caller
-to word.
+that leaves any half-written record unreadable. `holds` tells a writer that a file already has
+its bytes. Errors are the OSError they were, for the caller to word.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from stat import S_ISREG
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -46,3 +47,23 @@ def write_record(path: Path, data: bytes) -> None:
         fd = os.open(path, flags, 0o666)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """Whether `path` is a file holding exactly `data` (anything unreadable: no). Reading a file
+    back costs a tenth of creating and renaming a new one, and a file left alone keeps the time
+    of its last real change: writers skip what already holds their bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang the build
+    except OSError:
+        return False
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode) or stat.st_size != len(data):
+            return False
+        with open(fd, "rb", closefd=False) as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

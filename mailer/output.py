@@ -4,8 +4,7 @@ Every file of an issue is written to a temporary name first and renamed into pla
 all of them were written; if a rename still fails, the files already moved are removed again.
 A failed build never leaves a half-written file, nor a set of files that disagree.
 
-A file that already holds exactly the bytes it would get is left alone: reading it back costs
-a tenth of creating and renaming a new one, and its time stays that of its last real change.
+A file that already holds exactly the bytes it would get is left alone (``atomic.holds``).
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ import os
 import tempfile
 from datetime import UTC
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
+from mailer.atomic import holds
 from mailer.config import Settings
 from mailer.errors import OutputError
 from mailer.limits import GMAIL_CLIP_BYTES
@@ -69,7 +68,7 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
     staged: list[tuple[str, Path]] = []
     try:
         for suffix, data in contents.items():
-            if _holds(out_dir / f"{name}{suffix}", data):
+            if holds(out_dir / f"{name}{suffix}", data):
                 continue
             fd, tmp = tempfile.mkstemp(prefix=f".{name}", suffix=suffix + ".tmp", dir=out_dir)
             # listed before writing: a write that fails (a full disk) must not leave it behind
@@ -104,21 +103,3 @@ def make_dir(out_dir: Path) -> None:
         ) from None
     if not os.access(out_dir, os.W_OK):
         raise OutputError(out_dir, "the output folder is not writable")
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    """Whether `path` is a file holding exactly `data` (anything unreadable: no)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang the build
-    except OSError:
-        return False
-    try:
-        stat = os.fstat(fd)
-        if not S_ISREG(stat.st_mode) or stat.st_size != len(data):
-            return False
-        with open(fd, "rb", closefd=False) as fh:
-            return fh.read() == data
-    except OSError:
-        return False
-    finally:
-        os.close(fd)

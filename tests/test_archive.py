@@ -87,6 +87,20 @@ def test_links_and_images_match_the_email(site):
         )
 
 
+def test_a_page_whose_bytes_did_not_change_is_not_written_again(site, tmp_path, repo_settings):
+    """A deploy that uploads what changed (by time or checksum) sees only real changes."""
+    result, out = site
+    page = out / result.pages[0].path / "index.html"
+    before = {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*.html")}
+    again = build_archive([tmp_path / "issues"], repo_settings, out, now=NOW)
+    assert [p.path for p in again.pages] == [p.path for p in result.pages]
+    after = {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*.html")}
+    assert after == before  # the same bytes, in the same files: none replaced
+    page.write_text("edited by hand")
+    build_archive([tmp_path / "issues"], repo_settings, out, now=NOW)
+    assert page.read_bytes() == before[page][1]  # a page that differs is written again
+
+
 def test_feed_is_valid_atom_with_full_content(site):
     result, out = site
     root = ET.parse(out / "feed.xml").getroot()
