@@ -144,6 +144,57 @@ def test_issue_page_toggles_and_fits_a_phone(server, page):
     assert page.errors == []
 
 
+def page_width(page: Any) -> tuple[int, int]:
+    """How wide the preview page itself draws, and how wide the viewport is."""
+    size: tuple[int, int] = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    return size
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_preview_pages_fit_a_phone(server, page, issues, width):
+    """Editors look at issues on their phones: the index, the issue page in each of its views
+    and an issue that does not render never scroll sideways (the email frames may, in their
+    own boxes)."""
+    long_name = issues / "2026-12-01-a-rather-long-file-name-that-an-editor-might-well-write.md"
+    long_name.write_text(
+        "---\ntitle: Notes on https://example.org/a/very/long/address/that/never/breaks/by/itself"
+        "\ndate: 2026-12-01\n---\nSee https://example.org/" + "x" * 120 + "\n"
+    )
+    (issues / "2026-12-02-broken.md").write_text("---\ntitle: B\ndate: someday\n---\nHi\n")
+    server.site.refresh()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(server.url)
+    scroll, viewport = page_width(page)
+    assert scroll <= viewport, f"the index scrolls sideways at {width} px: {scroll}"
+    cell = page.query_selector("tr.issue td")
+    assert cell.bounding_box()["width"] > width / 2  # one card per issue, not squeezed columns
+    if width == 375:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "preview-index-375.png"), full_page=True)
+    for name in ("2026-11-13-metrics", long_name.stem, "2026-12-02-broken"):
+        page.goto(server.url + "issue/" + name)
+        for view in ("email", "text", "source", "findings"):
+            if page.query_selector(f"button[data-view={view}]"):
+                page.click(f"button[data-view={view}]")
+            scroll, viewport = page_width(page)
+            assert scroll <= viewport, f"{name} ({view}) scrolls sideways at {width} px: {scroll}"
+    page.goto(server.url + "issue/2026-11-13-metrics")
+    page.click("button[data-view=email]")
+    page.wait_for_function(
+        "document.getElementById('mobile').contentDocument?.body?.innerText.includes('Measuring')"
+    )
+    # the toolbar's buttons keep their words on one line each
+    heights = page.eval_on_selector_all(
+        ".controls button", "bs => bs.map(b => b.getBoundingClientRect().height)"
+    )
+    assert max(heights) < 2 * min(heights), heights
+    if width == 375:
+        page.screenshot(path=str(ARTIFACTS / "preview-issue-375.png"), full_page=True)
+    assert page.errors == []
+
+
 def test_the_emulated_clients_are_shown_labelled_and_fit(server, page):
     page.goto(server.url + "issue/2026-11-13-metrics")
     page.click("button[data-client=outlook]")
