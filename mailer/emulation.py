@@ -7,7 +7,8 @@ hurts most in each, so that what breaks there shows here.
   ``<style>`` block: media queries and dark-mode rules are gone, only inline styles remain.
 - Outlook for Windows (Word's renderer) reads the ``<!--[if mso]>`` conditional markup and skips
   what is hidden from it, ignores ``max-width`` and ``<style>`` (largely), and draws images and
-  tables at their ``width`` attributes.
+  tables at their ``width`` attributes. Its Office settings (``<xml>``, ``<o:…>`` elements) are
+  instructions, never shown: a browser would print their values (the "96" of PixelsPerInch).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ _FOR_MSO = re.compile(r"<!--\[if (?![^\]]*!\s*mso)[^\]]*\bmso\b[^\]]*\]>(.*?)<!\
 _NOT_FOR_MSO = re.compile(r"<!--\[if !mso(?: \| IE)?\]><!-->.*?<!--<!\[endif\]-->", re.S)
 _STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
 _MAX_WIDTH = re.compile(r"max-width\s*:\s*[^;]*;?", re.I)
+# Office's own markup: read by Outlook, drawn by nobody
+_OFFICE_MARKUP = re.compile(r"<xml\b[^>]*>.*?</xml\s*>|</?o:[^>]*>", re.S | re.I)
 
 
 def emulate(html: str, client: str) -> str:
@@ -39,6 +42,7 @@ def emulate(html: str, client: str) -> str:
     if client == "outlook":
         html = _NOT_FOR_MSO.sub("", html)
         html = _FOR_MSO.sub(lambda m: m[1], html)
+        html = _OFFICE_MARKUP.sub("", html)
         html = _STYLE_BLOCK.sub("", html)
         return _STYLE_ATTRIBUTE.sub(lambda m: f' style="{_MAX_WIDTH.sub("", m[1])}"', html)
     raise ValueError(f"no emulation of {client!r}")

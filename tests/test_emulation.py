@@ -51,16 +51,21 @@ def test_an_unknown_client_is_refused():
 
 
 @pytest.fixture(scope="module")
-def wide_page() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1000, "height": 800})
-        serve_wide_images(page)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def wide_page(chromium) -> Any:
+    page = chromium.new_page(viewport={"width": 1000, "height": 800})
+    serve_wide_images(page)
+    return page
 
 
 @pytest.mark.parametrize("source", ISSUES, ids=lambda p: p.stem)
@@ -78,6 +83,26 @@ def test_no_issue_overflows_in_either_emulation(source, repo_settings, wide_page
     assert overflow(wide_page, emulate(rendered.html, "outlook")) == 0 or warned
     if source.stem == "edge-cases":
         assert len(warned) == 1 and "logo.png" in warned[0].message  # the one inline image
+
+
+@pytest.fixture(scope="module")
+def framed_page(chromium) -> Any:
+    """A page without JavaScript, like the preview's sandboxed frames: <noscript> is shown."""
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 700, "height": 800}
+    )
+    return context.new_page()
+
+
+@pytest.mark.parametrize("client", ["outlook", "gmail"])
+def test_nothing_shows_above_the_masthead_in_either_emulation(client, repo_settings, framed_page):
+    """Outlook reads its Office settings (<xml><o:PixelsPerInch>96…) and shows none of them;
+    the emulation must not print them as text above the email either."""
+    for source in ISSUES:
+        rendered = render_issue(load_issue(source, repo_settings), repo_settings)
+        framed_page.set_content(emulate(rendered.html, client))
+        shown = framed_page.evaluate("document.body.innerText").lstrip()
+        assert shown.startswith(repo_settings.name), (source.name, shown[:60])
 
 
 def test_the_emulation_would_see_an_image_that_widens_the_email(wide_page):
