@@ -35,16 +35,47 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 def cli(ctx: click.Context, config: Path | None, debug: bool) -> None:
     """Newsletter as code: Markdown issues in Git → responsive email → your provider.
 
-    Start with `mailer build` (renders issues/ into build/) or `mailer new "Title"`.
+    Start with `mailer init DIR` (a newsletter of your own), then `mailer new "Title"`,
+    `mailer preview` and `mailer check`; `mailer build` renders issues/ into build/.
     """
-    ctx.obj = State(config, debug or os.environ.get("MAILER_DEBUG") == "1")
-    if ctx.obj.debug:
-        from mailer.checks import runner
+    ctx.obj = State(config, False)
+    if debug or os.environ.get("MAILER_DEBUG") == "1":
+        _debug_on(ctx.obj)
 
-        runner.RAISE_RULE_ERRORS = True  # a rule that crashes shows its traceback
 
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(State).config = value
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _debug_on(ctx.ensure_object(State))
+
+
+def _debug_on(state: State) -> None:
+    state.debug = True
+    from mailer.checks import runner
+
+    runner.RAISE_RULE_ERRORS = True  # a rule that crashes shows its traceback
+
+
+# --config and --debug work after the command too (`mailer check --debug`), as people type them
+_SHARED = (
+    click.Option(
+        ["--config"],
+        type=click.Path(path_type=Path, dir_okay=False),
+        expose_value=False,
+        callback=_set_config,
+        help="newsletter.toml to use (default: the nearest one above the current folder).",
+    ),
+    click.Option(
+        ["--debug"], is_flag=True, expose_value=False, callback=_set_debug, help="Show tracebacks."
+    ),
+)
 
 for _command in (*WRITING, *SENDING):
+    _command.params.extend(_SHARED)
     cli.add_command(_command)
 
 

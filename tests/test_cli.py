@@ -169,8 +169,21 @@ def test_bad_config_is_a_clear_error(tmp_path, write_issue):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    result = run("--debug", "build", str(tmp_path / "missing.md"))
-    assert result.returncode == 1 and "Traceback" in result.stderr
+    for args in (["--debug", "build"], ["build", "--debug"]):
+        result = run(*args, str(tmp_path / "missing.md"))
+        assert result.returncode == 1 and "Traceback" in result.stderr, args
+
+
+def test_config_goes_before_or_after_the_command(tmp_path, write_issue):
+    (tmp_path / "other.toml").write_text('[newsletter]\nname = "Elsewhere"\n')
+    source = write_issue(GOOD)
+    for args in (["--config", "other.toml", "build"], ["build", "--config", "other.toml"]):
+        result = run(*args, str(source), "-o", "out", cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+        assert (tmp_path / "out" / f"{source.stem}.txt").read_text().startswith("Elsewhere")
+        (tmp_path / "out" / f"{source.stem}.txt").unlink()
+    result = run("check", "--config", "missing.toml", str(source), cwd=tmp_path)
+    assert result.returncode == 1 and "missing.toml: config file not found" in result.stderr
 
 
 def test_help_and_short_help():
