@@ -37,3 +37,16 @@ def test_newsletter_toml_reference_matches_the_known_keys():
         assert f"[{section}]" in reference
         for key in keys:
             assert re.search(rf"^{key} = ", reference, re.M), f"{section}.{key} undocumented"
+
+
+def test_run_names_an_unknown_task_and_lists_the_tasks():
+    import subprocess
+
+    result = subprocess.run(
+        ["bash", str(ROOT / "run"), "frob"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "unknown task: frob" in result.stderr and "tests" in result.stderr
+    helped = subprocess.run(["bash", str(ROOT / "run")], capture_output=True, text=True)
+    assert helped.returncode == 0 and "./run tests" in helped.stdout
+    assert "set -euo" not in helped.stdout and "caller=" not in helped.stdout
