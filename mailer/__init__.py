@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the only place: pyproject.toml reads it from here
 __all__ = ["__version__", "get_provider", "load_issue", "load_settings", "render_issue"]
 
 _EXPORTS = {

@@ -202,6 +202,10 @@ def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path
     assert {"LICENSE", "mailer/data/css-support.json", "mailer/scaffolding/gitignore"} <= names
     assert not any(name.startswith(("issues/", "tests/", ".venv/")) for name in names)
     wheel = next(dist.glob("newsletter_as_code-*.whl"))
+    import mailer as this
+
+    # one version source: the wheel's metadata says what mailer/__init__.py says
+    assert wheel.name.startswith(f"newsletter_as_code-{this.__version__}-")
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     site = next(env_dir.glob("lib/python*/site-packages"))
@@ -226,6 +230,7 @@ def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path
         text=True,
     )
     assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr
+    assert mailer("--version", cwd=tmp_path, exe=exe).stdout.split()[-1] == this.__version__
 
     work = tmp_path / "elsewhere"
     work.mkdir()
