@@ -78,6 +78,7 @@ class Listed:
 
     page: Page | None
     left_out: str = ""  # "draft", "not sent yet"
+    due: tuple[datetime, str] | None = None  # when an issue not sent yet goes out, and its subject
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Job:
 class ArchiveResult:
     pages: list[Page]
     skipped: list[tuple[Path, str]]  # (source, why: draft, not sent yet)
+    next_due: tuple[datetime, str] | None = None  # the first issue not sent yet: when, subject
     failed: list[MailerError] = field(default_factory=list)
     files: int = 0
     seconds: float = 0.0
@@ -110,7 +112,7 @@ def list_one(source: Path, settings: Settings, now: datetime) -> Listed:
     if issue.draft:
         return Listed(None, "draft")
     if issue.send_at > now:
-        return Listed(None, "not sent yet")
+        return Listed(None, "not sent yet", (issue.send_at, issue.subject))
     return Listed(Page.of(issue, settings))
 
 
@@ -154,6 +156,9 @@ def build_archive(
             result.pages.append(outcome.value.page)
         elif outcome.value is not None:
             result.skipped.append((outcome.source, outcome.value.left_out))
+            due = outcome.value.due
+            if due is not None and (result.next_due is None or due < result.next_due):
+                result.next_due = due
     result.pages.sort(key=lambda p: (p.send_at, p.slug), reverse=True)
     jobs = [
         Job(
@@ -183,6 +188,9 @@ def build_archive(
         pages=written,
         settings=settings,
         root="",
+        # an archive with nothing in it yet says why, and when that changes
+        next_due=result.next_due,
+        drafts=sum(why == "draft" for _, why in result.skipped),
     )
     files = {
         "index.html": index,

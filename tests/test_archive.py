@@ -61,6 +61,25 @@ def test_published_issues_only_newest_first(site):
     assert "Work in progress" not in index and "Hiring" not in index
 
 
+def test_an_archive_with_nothing_sent_yet_says_why_and_when(tmp_path, repo_settings):
+    """Day one: the first issue is a draft or dated ahead; the page says so, not just "0"."""
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "2026-12-01-wip.md").write_text(
+        "---\ntitle: Draft one\ndate: 2026-12-01\ndraft: true\n---\nNot yet.\n"
+    )
+    build_archive([issues], repo_settings, tmp_path / "a", now=NOW)
+    text = (tmp_path / "a" / "index.html").read_text()
+    assert "No issues have been sent yet. 1 draft is waiting" in text
+    for day in ("2026-12-11", "2026-12-04"):
+        (issues / f"{day}-next.md").write_text(f"---\ntitle: Next {day}\ndate: {day}\n---\nHi\n")
+    result = build_archive([issues], repo_settings, tmp_path / "b", now=NOW)
+    assert result.pages == [] and result.next_due is not None
+    text = (tmp_path / "b" / "index.html").read_text()
+    assert "The first, “Next 2026-12-04”, is due on" in text and "December 4, 2026" in text
+    assert "newest first" not in text
+
+
 def test_issue_pages_are_where_the_email_says_and_link_each_other(site, repo_settings):
     result, out = site
     newest, _ = result.pages

@@ -242,6 +242,12 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None
         f"{pages} issue{'' if pages == 1 else 's'} in {out_dir} ({result.files} files, "
         f"{result.seconds:.2f}s)" + (f"; {len(result.failed)} failed" if result.failed else "")
     )
+    if not pages and result.next_due is not None:
+        when, subject = result.next_due
+        click.echo(
+            f"nothing sent yet: the first issue, {subject!r}, goes out "
+            f"{when.astimezone(settings.zone):%Y-%m-%d %H:%M %Z} and joins the archive then"
+        )
     if not settings.url:
         click.echo("no sitemap.xml: it needs full addresses; set newsletter.url", err=True)
     if result.failed:
