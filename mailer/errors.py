@@ -56,8 +56,9 @@ DETAIL_CHARS = 300  # of a server's own words, at most: a whole echoed request h
 
 
 def _quote(text: str) -> str:
-    """A server's words on one line, cut short: never a page of HTML or an echoed body."""
-    text = " ".join(text.split())
+    """A server's words on one line, cut short: never a page of HTML or an echoed body.
+    Secrets are masked first: cut first, a key that starts near the cut would show its head."""
+    text = " ".join(redact(text).split())
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 

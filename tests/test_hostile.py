@@ -406,15 +406,23 @@ def test_a_hosted_providers_address_is_not_taken_from_newsletter_toml(tmp_path):
     assert result.returncode == 1 and "base_url is not read from newsletter.toml" in result.stderr
 
 
-def test_an_smtp_server_that_echoes_auth_never_shows_the_password(tmp_path):
+@pytest.mark.parametrize("lines", [1, 2])
+def test_an_smtp_server_that_echoes_auth_never_shows_the_password(tmp_path, lines):
+    """The password echoed in plain text and as the AUTH PLAIN blob; with two lines, the blob
+    is cut in two by a multi-line 535 reply (each half after its own reply code)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
     password = "s3cret-Pa55word-echoed"
+    blob = base64.b64encode(b"\0editor\0" + password.encode()).decode()
 
     def echoing(server, session, envelope, mechanism, auth_data):
-        blob = base64.b64encode(b"\0editor\0" + password.encode()).decode()
-        return AuthResult(success=False, handled=False, message=f"535 no: {password} {blob}")
+        if lines == 2:
+            cut = len(blob) // 2 + 1
+            message = f"535-5.7.8 no: {blob[:cut]}\r\n535 5.7.8 {blob[cut:]}"
+        else:
+            message = f"535 no: {password} {blob}"
+        return AuthResult(success=False, handled=False, message=message)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -453,6 +461,9 @@ def test_an_smtp_server_that_echoes_auth_never_shows_the_password(tmp_path):
         controller.stop()
     assert result.returncode == 1 and "[redacted]" in result.stderr
     assert leaked(password, result.stdout, result.stderr, debug.stdout, debug.stderr) == []
+    for text in (result.stderr, debug.stderr):
+        joined = text.replace("\n5.7.8 ", "").replace("\n", "")
+        assert pieces_shown(blob[12:-4], joined) == [], text
     assert non_ascii.returncode == 1 and "Traceback" not in non_ascii.stderr
     assert "only ASCII" in non_ascii.stderr and "pässwörd" not in non_ascii.stderr
 
@@ -464,6 +475,89 @@ def test_redaction_finds_a_secret_inside_any_base64():
     for prefix in (b"", b"x", b"xy", b"user:", b"\0me\0"):
         blob = base64.b64encode(prefix + b"Sup3r-secret-value" + b"tail").decode()
         assert "Sup3r" not in secrets.redact(blob) and "[redacted]" in secrets.redact(blob)
+
+
+def shapes(secret: str) -> list[tuple[str, str]]:
+    """(what a server might echo, the part of it that carries the secret): every shape the
+    redaction must find. The secret-bearing part of a base64 blob leaves out the characters
+    that mix in the bytes before and after it."""
+    raw = secret.encode()
+    found = [
+        (secret, secret),
+        (secret.upper(), secret.upper()),
+        (secret.lower(), secret.lower()),
+        (quote(secret, safe=""), quote(secret, safe="")),
+        (quote(secret, safe="").lower(), quote(secret, safe="").lower()),
+        (raw.hex(), raw.hex()),
+        (raw.hex().upper(), raw.hex().upper()),
+        ("x" * 280 + secret + " and more words after it", secret),  # past the 300-character cut
+    ]
+    for prefix in (b"", b"mailer:", b"\0editor\0", b"x"):
+        for blob in (
+            base64.b64encode(prefix + raw + b"!").decode(),
+            base64.urlsafe_b64encode(prefix + raw + b"!").decode(),
+        ):
+            found.append((blob, blob[-(-len(prefix) * 4 // 3) + 1 : -4]))
+    return found
+
+
+def pieces_shown(secret_part: str, *texts: str) -> list[str]:
+    """The 8-character pieces of `secret_part` that appear in any of `texts`."""
+    return [
+        secret_part[i : i + 8]
+        for i in range(len(secret_part) - 7)
+        for text in texts
+        if secret_part[i : i + 8] in text
+    ]
+
+
+def test_a_key_echoed_in_any_shape_never_shows_for_any_provider(any_provider, make_settings):
+    """The whole key and the part each provider treats as the secret (Mailchimp's digits
+    without '-us21', listmonk's token without 'user:'), in every shape, whole or cut off by the
+    300-character limit of a server's words."""
+    from mailer.errors import ProviderError
+
+    provider = any_provider.provider(make_settings)
+    secrets_of_key = [any_provider.key, *any_provider.cls.secret_parts(any_provider.key)]
+    assert len(secrets_of_key) == (2 if any_provider.name in ("mailchimp", "listmonk") else 1)
+    for secret in secrets_of_key:
+        for echoed, part in shapes(secret):
+            said = f"bad request: {echoed}"
+            body = {"detail": said, "message": said, "errors": [said], "title": said}
+            any_provider.fake.fail_next(*any_provider.fake.list_call, 422, body)
+            with pytest.raises(ProviderError) as caught:
+                provider.emails()
+            shown = str(caught.value)
+            assert pieces_shown(part, shown) == [], (echoed[:60], shown)
+            assert "[redacted]" in shown or len(part) < 8, shown
+
+
+def test_nothing_that_is_not_secret_is_masked(buttondown, provider):
+    """Buttondown's API version header is sent with the key, but it is a date, not a secret."""
+    from fakes.buttondown import API_KEY
+
+    from mailer import secrets
+    from mailer.providers.buttondown import API_VERSION
+
+    assert provider is not None and secrets.redact(API_KEY) == "[redacted]"
+    said = f'{{"publish_date": "{API_VERSION}T10:00:00Z", "version": "{API_VERSION}"}}'
+    assert secrets.redact(said) == said
+
+
+def test_a_password_split_over_the_lines_of_a_reply_never_shows():
+    """An SMTP 535 reply of two lines: the AUTH PLAIN blob cut in two, each half shown after
+    its reply code; neither half may show enough to decode a piece of the password."""
+    from mailer import secrets
+
+    password = "s3cret-Pa55word-split-over-lines"
+    secrets.register(password)
+    blob = base64.b64encode(b"\0editor\0" + password.encode()).decode()
+    core = blob[12:-4]
+    for cut in range(14, len(blob) - 2):
+        for separator in ("\n", "\r\n535-5.7.8 ", "\n5.7.8 ", "\n535 "):
+            reply = f"5.7.8 Authentication failed for {blob[:cut]}{separator}{blob[cut:]}"
+            shown = secrets.redact(reply)
+            assert pieces_shown(core, shown.replace(separator, "")) == [], (cut, shown)
 
 
 # -- the fuzzer ----------------------------------------------------------------------------

@@ -76,10 +76,13 @@ def get_provider(
     configured = read_env((cls.base_url_env,), env) or from_file
     base_url = str(cls.base_url(api_key, str(configured) if configured else None))
     check_transport(base_url, cls.base_url_env if configured else "")
+    register_secret(api_key, *cls.secret_parts(api_key))
     headers = cls.auth_headers(api_key)
-    for value in headers.values():
-        if value != api_key:
-            register_secret(value)  # "Token …", "Basic …": echoed whole by some servers
+    for name, value in headers.items():
+        # "Basic base64(…)": echoed whole by some servers. Only what carries the key: a
+        # version header is no secret, and masking it would hide every date like it
+        if name.lower() == "authorization" or api_key in value:
+            register_secret(value)
     http = HttpClient(
         cls.display_name,
         base_url,

@@ -243,6 +243,12 @@ class Provider(ABC):
     def auth_headers(api_key: str) -> dict[str, str]:
         """The headers that authenticate a request (they never appear in any output)."""
 
+    @staticmethod
+    def secret_parts(api_key: str) -> tuple[str, ...]:
+        """The parts of the key this provider treats as a secret of its own (masked wherever
+        they appear, like the whole key): none besides the whole, unless a provider says so."""
+        return ()
+
     @classmethod
     def base_url(cls, api_key: str, configured: str | None) -> str:
         """Where the API is: the configured URL, else the provider's own."""

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mailer import __version__
-from mailer.errors import OutcomeUnknown, ProviderAuthError, ProviderError, ProviderUnavailable
+from mailer.errors import (
+    DETAIL_CHARS,
+    OutcomeUnknown,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+)
+from mailer.secrets import redact
 
 if TYPE_CHECKING:  # imported when a client is made: `mailer build` never pays for it
     import requests
@@ -241,7 +248,7 @@ def _parse_error(response: requests.Response) -> tuple[str | None, str]:
     try:
         body = response.json()
     except ValueError:
-        return None, response.text.strip()[:300]
+        return None, redact(response.text.strip())[:DETAIL_CHARS]
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("message") or body.get("error") or ""
         if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": ...}]
@@ -259,7 +266,7 @@ def _parse_error(response: requests.Response) -> tuple[str | None, str]:
         # Buttondown says "code"; Mailchimp's RFC 9457 problem details say "title"
         code = body.get("code") or body.get("title")
         return (str(code) if code else None), str(detail)
-    return None, str(body)[:300]
+    return None, redact(str(body))[:DETAIL_CHARS]
 
 
 def _requests() -> Any:

@@ -108,6 +108,11 @@ class ListmonkProvider(Provider):
             )
         return {"Authorization": f"token {api_key}"}
 
+    @staticmethod
+    def secret_parts(api_key: str) -> tuple[str, ...]:
+        # "api_user:token": the token is the secret, the user's name is not
+        return (api_key.partition(":")[2],)
+
     @classmethod
     def base_url(cls, api_key: str, configured: str | None) -> str:
         if not configured:

@@ -75,6 +75,12 @@ class MailchimpProvider(Provider):
         token = base64.b64encode(f"mailer:{api_key}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
+    @staticmethod
+    def secret_parts(api_key: str) -> tuple[str, ...]:
+        # "<32 hex digits>-us21": the digits are the secret, the data centre is not
+        key, dash, dc = api_key.rpartition("-")
+        return (key,) if dash and dc.isalnum() else ()
+
     @classmethod
     def base_url(cls, api_key: str, configured: str | None) -> str:
         if configured:
