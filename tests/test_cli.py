@@ -256,3 +256,22 @@ def test_long_commands_count_up_on_a_terminal_and_stay_quiet_when_piped(sample_c
     assert f"checked {issues}/{issues}," in stderr_of(["check"], terminal=True)
     assert "pages " in stderr_of(["archive", "-o", "site"], terminal=True)
     assert "checked" not in stderr_of(["check"], terminal=False)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_and_answers(shell):
+    """click writes completion as bytes: the secret-masking output stream takes them too."""
+    env = {**os.environ, "_MAILER_COMPLETE": f"{shell}_source"}
+    script = subprocess.run(
+        [sys.executable, "-m", "mailer"], capture_output=True, text=True, env=env
+    )
+    assert script.returncode == 0 and "_MAILER_COMPLETE" in script.stdout, script.stderr
+    if shell == "bash":
+        env = {**os.environ, "_MAILER_COMPLETE": "bash_complete", "COMP_WORDS": "mailer bu"}
+        answer = subprocess.run(
+            [sys.executable, "-m", "mailer"],
+            capture_output=True,
+            text=True,
+            env={**env, "COMP_CWORD": "1"},
+        )
+        assert answer.stdout.strip() == "plain,build", answer.stderr
