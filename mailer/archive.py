@@ -262,7 +262,7 @@ def sitemap(pages: list[Page], settings: Settings) -> str:
 
 def _xml(text: str) -> str:
     """Text for an XML document: escaped, and without the characters XML cannot hold."""
-    return escape(text.translate(_NOT_XML))
+    return escape(text.translate(_NOT_XML), {'"': "&quot;"})  # also inside attributes
 
 
 def _iso(when: datetime) -> str:

@@ -40,8 +40,10 @@ receives a ``Settings``. Secrets (API keys, passwords) are never read from the f
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -180,13 +182,16 @@ def load_settings(
     if env.get("MAILER_PROVIDER"):
         values["provider"] = env["MAILER_PROVIDER"]
     if env.get("MAILER_HTTP_TIMEOUT"):
+        timeout = env["MAILER_HTTP_TIMEOUT"]
         try:
-            values["timeout"] = float(env["MAILER_HTTP_TIMEOUT"])
+            values["timeout"] = float(timeout)
         except ValueError:
+            values["timeout"] = math.nan  # refused below, with the range
+        if not _timeout_ok(values["timeout"]):
             raise ConfigError(
-                f"MAILER_HTTP_TIMEOUT must be a number of seconds, not "
-                f"{env['MAILER_HTTP_TIMEOUT']!r}"
-            ) from None
+                f"MAILER_HTTP_TIMEOUT must be a number of seconds from {MIN_TIMEOUT:g} to "
+                f"{MAX_TIMEOUT:g}, not {timeout!r}"
+            )
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)
     _validate(settings)
@@ -288,15 +293,22 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
             )
         return value
     if key == "timeout":
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        if not isinstance(value, int | float) or isinstance(value, bool) or not _timeout_ok(value):
             raise ConfigError(
-                f"provider.timeout must be a number of seconds, not {value!r}", source=str(path)
+                f"provider.timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
+                f"{MAX_TIMEOUT:g}, not {value!r}",
+                source=str(path),
             )
         return float(value)
     if key in ("width", "grace_minutes", "feed_items", "logo_width"):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(
                 f"{section}.{key} must be a whole number, not {value!r}", source=str(path)
+            )
+        low, high = WHOLE_RANGES.get(key, (-(2**63), 2**63))
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{section}.{key} must be from {low} to {high}, not {value}", source=str(path)
             )
         return value
     if not isinstance(value, str):
@@ -305,6 +317,42 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
 
 
 UTM_KEYS = ("source", "medium", "campaign", "term", "content")
+# a provider's answer is waited for at least this long and at most this long (seconds)
+MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 600.0
+# whole numbers whose range the type does not say (width and logo_width: see _validate)
+WHOLE_RANGES = {"grace_minutes": (0, 7 * 24 * 60), "feed_items": (0, 1000)}
+# the placeholders archive_path may hold, and the characters of an address's path
+ARCHIVE_FIELDS = {"slug"}
+_PATH_TEXT = re.compile(r"[A-Za-z0-9._~/-]*")
+# what an address in a setting may never hold: it would end the attribute or the line it is in
+_NOT_IN_ADDRESS = re.compile(r"""[\s"'<>\\`]|[^\x20-\x7e\u00a0-\U0010ffff]""")
+
+
+def _timeout_ok(value: float) -> bool:
+    return math.isfinite(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT
+
+
+def archive_path_problem(template: str) -> str:
+    """Why `archive_path` will not do, or "": only the documented placeholder ({slug}), and
+    what it makes must be a relative path that stays inside the archive (no "..", no "//")."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:  # a lone "{" or "}"
+        return f'is not a path template ({exc}); write it like "issues/{{slug}}/"'
+    fields = [name for _, name, _, _ in parts if name is not None]
+    for _, name, spec, conversion in parts:
+        if name is not None and (name not in ARCHIVE_FIELDS or spec or conversion):
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return f"may only hold {{slug}}, not {{{shown}}}"
+    if "slug" not in fields:
+        return 'must contain "{slug}"'
+    literal = "".join(text for text, _, _, _ in parts)
+    if not _PATH_TEXT.fullmatch(literal):
+        return "may hold only letters, digits and . _ ~ - / besides {slug}"
+    segments = template.strip("/").split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return 'must be a relative path inside the archive, without "..", "." or "//"'
+    return ""
 
 
 def _utm(value: Any, path: Path) -> dict[str, str]:
@@ -357,8 +405,23 @@ def _validate(settings: Settings) -> None:
         mailbox(settings.sender, "newsletter.from")
     except ConfigError as exc:
         raise ConfigError(exc.message, source=source) from None
-    if "{slug}" not in settings.archive_path:
-        raise ConfigError('newsletter.archive_path must contain "{slug}"', source=source)
+    problem = archive_path_problem(settings.archive_path)
+    if problem:
+        raise ConfigError(f"newsletter.archive_path {problem}", source=source)
+    if not _timeout_ok(settings.timeout):
+        raise ConfigError(
+            f"provider.timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
+            f"{MAX_TIMEOUT:g}, not {settings.timeout!r}",
+            source=source,
+        )
+    for name in ("url", "subscribe_url", "logo"):
+        value = getattr(settings, name)
+        if _NOT_IN_ADDRESS.search(value):
+            raise ConfigError(
+                f"{name} must be an address without spaces, quotes, < > or backslashes, "
+                f"not {value!r}",
+                source=source,
+            )
 
 
 def _validate_brand(settings: Settings, source: str | None) -> None:

@@ -234,3 +234,16 @@ def test_issue_pages_carry_what_link_previews_need_and_their_own_language(tmp_pa
     build_archive([tmp_path / "issues"], without_url, tmp_path / "plain")
     plain = (tmp_path / "plain" / "issues" / "2026-01-02-arabic" / "index.html").read_text()
     assert "canonical" not in plain and "og:url" not in plain  # no address to give
+
+
+def test_quotes_and_markup_in_settings_keep_the_feed_valid_xml(tmp_path, make_settings):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "2026-01-02-a.md").write_text(
+        '---\ntitle: He said "hi" & <left>\nsubtitle: "a \\"b\\""\ndate: 2026-01-02\n---\nHi\n'
+    )
+    settings = make_settings(name='The "Quoted" <News> & Co', url="https://news.example.org/x")
+    build_archive([issues], settings, tmp_path / "site", now=NOW)
+    feed = ET.parse(tmp_path / "site" / "feed.xml").getroot()
+    assert feed.find(f"{ATOM}title").text == 'The "Quoted" <News> & Co'
+    ET.parse(tmp_path / "site" / "sitemap.xml")

@@ -69,6 +69,26 @@ def test_environment_beats_the_file(tmp_path):
         ('[theme]\naccent = "blue"\n', "accent must be a hex colour"),
         ("[theme]\nwidth = 2000\n", "width must be between 480 and 800"),
         ("[newsletter]\nname = 3\n", "newsletter.name must be a string"),
+        # odd but plausible values that once ended in a traceback, found by the settings fuzzer
+        (
+            '[newsletter]\narchive_path = "issues/{slug}/{year}/"\n',
+            r"only hold \{slug\}, not \{year\}",
+        ),
+        ('[newsletter]\narchive_path = "{slug}/{0}"\n', r"only hold \{slug\}, not \{0\}"),
+        ('[newsletter]\narchive_path = "{slug!r}"\n', r"not \{slug!r\}"),
+        ('[newsletter]\narchive_path = "../../../pwn-{slug}"\n', "inside the archive"),
+        ('[newsletter]\narchive_path = "a/./{slug}"\n', "inside the archive"),
+        ('[newsletter]\narchive_path = "x\\"y/{slug}"\n', "only letters, digits"),
+        ('[newsletter]\narchive_path = "{slug"\n', "not a path template"),
+        ('[newsletter]\narchive_path = "issues/"\n', 'must contain "{slug}"'),
+        ('[newsletter]\nurl = "https://x.example/\\"a"\n', "url must be an address without"),
+        ('[newsletter]\nsubscribe_url = "https://x.example/a b"\n', "without spaces"),
+        ("[provider]\ntimeout = inf\n", "timeout must be a number of seconds from 1 to 600"),
+        ("[provider]\ntimeout = 1e400\n", "timeout must be a number of seconds from 1 to 600"),
+        ("[provider]\ntimeout = nan\n", "timeout must be a number of seconds from 1 to 600"),
+        ("[provider]\ntimeout = 0\n", "timeout must be a number of seconds from 1 to 600"),
+        ("[provider]\ngrace_minutes = -1\n", "grace_minutes must be from 0 to 10080"),
+        ("[newsletter]\nfeed_items = 9223372036854775807\n", "feed_items must be from 0"),
     ],
 )
 def test_invalid_config_names_file_and_key(tmp_path, text, message):
@@ -93,3 +113,67 @@ def test_an_unknown_provider_names_the_file(tmp_path):
     stray = write(tmp_path, '[provider.buttondwn]\ntemplate = "naked"\n')
     with pytest.raises(ConfigError, match=r"unknown table \[provider.buttondwn\]"):
         lookup(load_settings(stray, env={}))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-5", "1e400", "abc", "601"])
+def test_a_timeout_from_the_environment_is_a_finite_number_of_seconds(tmp_path, value):
+    with pytest.raises(ConfigError, match=f"MAILER_HTTP_TIMEOUT must be .* not '{value}'"):
+        load_settings(None, env={"MAILER_HTTP_TIMEOUT": value}, cwd=tmp_path)
+    assert load_settings(None, env={"MAILER_HTTP_TIMEOUT": "7.5"}, cwd=tmp_path).timeout == 7.5
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[provider.listmonk]\nlists = ["one"]\n', r"lists must be the ids of the lists .* not \['one'\]"),
+        ('[provider.listmonk]\nlists = [1]\ntemplate_id = "classic"\n', "template_id must be the id"),
+        ('[provider.listmonk]\nlists = [0]\n', "lists must be the ids"),
+        ('[provider.mailchimp]\nlist_id = 123\n', "list_id must be your audience id"),
+        ('[provider.buttondown]\ntemplate = "fancy"\n', "template must be one of 'naked'"),
+        ('[provider.buttondown]\nlists = [1]\n', r"unknown key provider.buttondown.lists \(known: extra, template\)"),
+        ('[provider.kit]\nextra = "x"\n', "provider.kit.extra must be a table"),
+    ],
+)  # fmt: skip
+def test_provider_options_are_checked_by_the_providers_schema_at_load(tmp_path, table, message):
+    """Every command checks them, before anything is read or asked: a sync no longer stops
+    half-way on a value it meets late."""
+    from mailer.providers import lookup
+
+    path = write(tmp_path, table)
+    with pytest.raises(ConfigError, match=message) as caught:
+        lookup(load_settings(path, env={}))
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("provider", "table", "message"),
+    [
+        ("mailchimp", '[provider.mailchimp]\nlist_id = ""\n', "Mailchimp needs provider.mailchimp.list_id"),
+        ("mailchimp", "", "Mailchimp needs provider.mailchimp.list_id"),
+        ("listmonk", "[provider.listmonk]\nlists = []\n", "listmonk needs provider.listmonk.lists"),
+    ],
+)  # fmt: skip
+def test_what_sending_needs_is_asked_for_before_any_request(tmp_path, provider, table, message):
+    """A build needs no audience; a sync (even --dry-run) does, and says so before it asks."""
+    from mailer.providers import get_provider, lookup
+
+    path = write(tmp_path, f'[provider]\nname = "{provider}"\n{table}')
+    settings = load_settings(path, env={})
+    lookup(settings)  # what build and check do: fine
+    env = {"MAILER_MAILCHIMP_API_KEY": "k" * 32 + "-us21", "MAILER_LISTMONK_API_KEY": "u:t" * 4}
+    env["MAILER_LISTMONK_BASE_URL"] = env["MAILER_MAILCHIMP_BASE_URL"] = "http://127.0.0.1:9"
+    with pytest.raises(ConfigError, match=message):
+        get_provider(settings, env)
+
+
+def test_a_non_ascii_api_key_is_a_clear_error_not_a_traceback(tmp_path):
+    from mailer.providers import get_provider
+
+    settings = load_settings(None, env={}, cwd=tmp_path)
+    env = {
+        "MAILER_BUTTONDOWN_API_KEY": "ключ-0123456789",
+        "MAILER_BUTTONDOWN_BASE_URL": "http://127.0.0.1:9",
+    }
+    with pytest.raises(ConfigError, match="not ASCII") as caught:
+        get_provider(settings, env)
+    assert "ключ" not in str(caught.value)

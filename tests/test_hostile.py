@@ -571,3 +571,14 @@ def test_fuzzed_issue_files_never_crash_hang_or_trace(tmp_path):
     tally, bad = fuzz(seed=20261201, count=count, folder=tmp_path, seconds=20)
     assert (tally.tracebacks, tally.crashes, tally.hangs) == (0, 0, 0), (tally.line(), bad[:5])
     assert tally.built > count // 10 and tally.clean_errors > count // 10, tally.line()
+
+
+def test_fuzzed_settings_never_crash_hang_or_trace(tmp_path):
+    """newsletter.toml files and environment values, odd and broken, through every command
+    that reads them; `python bench/fuzz_settings.py` runs thousands."""
+    from fuzzing_settings import fuzz
+
+    count = int(os.environ.get("MAILER_FUZZ_SETTINGS_COUNT", "400"))
+    tally, bad = fuzz(seed=20261204, count=count, folder=tmp_path, seconds=20)
+    assert (tally.tracebacks, tally.crashes, tally.hangs) == (0, 0, 0), (tally.line(), bad[:3])
+    assert tally.by_code.get(0, 0) > 0 and tally.by_code.get(1, 0) > count // 2, tally.line()

@@ -45,12 +45,17 @@ def lookup(settings: Settings) -> type[Provider]:
             f"unknown provider {settings.provider!r} (known: {known})",
             source=str(settings.config_path) if settings.config_path else None,
         )
+    source = str(settings.config_path) if settings.config_path else None
     stray = sorted(set(settings.provider_options) - set(PROVIDERS))
     if stray:
         raise ConfigError(
-            f"unknown table [provider.{stray[0]}] (providers: {known})",
-            source=str(settings.config_path) if settings.config_path else None,
+            f"unknown table [provider.{stray[0]}] (providers: {known})", source=source
         )
+    for name, options in settings.provider_options.items():
+        try:
+            PROVIDERS[name].check_options(options, to_send=False)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, source=source) from None
     return cls
 
 
@@ -61,9 +66,19 @@ def get_provider(
 ) -> Provider:
     """The configured provider, with its key from the environment (never from a file)."""
     cls = lookup(settings)
+    try:  # what sending needs, before the key is read or any request is made
+        cls.check_options(settings.provider_options.get(cls.name, {}), to_send=True)
+    except ConfigError as exc:
+        path = settings.config_path
+        raise ConfigError(exc.message, source=str(path) if path else None) from None
     api_key = read_secret(cls.api_key_env, env)
     if not api_key:
         raise ConfigError(f"No API key for {cls.display_name}: set {cls.api_key_env[0]}")
+    if not api_key.isascii():  # HTTP headers carry Latin-1 at most; no provider's key is more
+        raise ConfigError(
+            f"{cls.api_key_env[0]} holds a character that is not ASCII: copy the key again "
+            "from the provider (its value is not shown)"
+        )
     options = dict(settings.provider_options.get(cls.name, {}))
     from_file = options.pop("base_url", None)
     if from_file is not None and not cls.base_url_in_config:

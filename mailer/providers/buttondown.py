@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from mailer.errors import UnsupportedFeature
 from mailer.providers.base import (
     Draft,
+    Option,
     Provider,
     RemoteEmail,
     State,
@@ -71,6 +72,15 @@ class ButtondownProvider(Provider):
         {"if", "elif", "else", "endif", "for", "endfor", "with", "endwith"}
     )
     # EmailInput fields that neither send, schedule, nor belong to mailer (spec: EmailInput)
+    options_schema: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "template",
+            "text",
+            "the frame Buttondown draws around the email",
+            '"naked"',
+            choices=TEMPLATES,
+        ),
+    )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "canonical_url",

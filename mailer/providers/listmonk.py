@@ -27,6 +27,7 @@ from mailer.providers.base import (
     MARK,
     Draft,
     Identity,
+    Option,
     Provider,
     RemoteEmail,
     State,
@@ -84,6 +85,28 @@ class ListmonkProvider(Provider):
     permissions: ClassVar[str] = (
         "an API user whose role may get, manage and send campaigns (campaigns:get_all, "
         "campaigns:manage_all, campaigns:send) on the configured lists"
+    )
+    options_schema: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "base_url",
+            "text",
+            "your listmonk's API address (or MAILER_LISTMONK_BASE_URL)",
+            '"https://lists.example.org/api"',
+            required=True,
+        ),
+        Option(
+            "lists",
+            "whole numbers",
+            "the ids of the lists to send to (Lists, the number in each row)",
+            "[1]",
+            required=True,
+        ),
+        Option(
+            "template_id",
+            "whole number",
+            'the id of a template that holds only {{ template "content" . }}',
+            "5",
+        ),
     )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {"from_email", "headers", "archive", "archive_template_id", "archive_meta"}

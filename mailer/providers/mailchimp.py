@@ -35,6 +35,7 @@ from mailer.providers.base import (
     MARK,
     Draft,
     Identity,
+    Option,
     Provider,
     RemoteEmail,
     State,
@@ -64,6 +65,15 @@ class MailchimpProvider(Provider):
     # Fundamentals → "API limits"): 3 at a time leaves room for a second run and the account's
     # other integrations
     concurrency: ClassVar[int] = 3
+    options_schema: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "list_id",
+            "text",
+            "your audience id (Audience → Settings → Audience name and defaults)",
+            '"a1b2c3d4e5"',
+            required=True,
+        ),
+    )
     extra_fields: ClassVar[frozenset[str]] = frozenset({"tracking", "social_card"}) | frozenset(
         _SETTINGS_EXTRA
     )
