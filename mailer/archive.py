@@ -26,7 +26,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from mailer import batch
-from mailer.atomic import holds, write_atomic
+from mailer.atomic import holds, inside, remove_stale_temps, write_atomic
 from mailer.config import Settings, direction_of
 from mailer.errors import MailerError, OutputError
 from mailer.issue import Issue, load_issue
@@ -148,6 +148,7 @@ def build_archive(
     """Write the archive of every published issue under `paths` into `out_dir`."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
+    remove_stale_temps(out_dir, recursive=True)  # what killed runs left, before this one writes
     result = ArchiveResult([], [])
     for outcome in batch.run_paths(list_one, paths, settings, now):
         if outcome.error is not None:
@@ -279,8 +280,10 @@ def _write_all(out_dir: Path, files: dict[str, str]) -> None:
     try:
         for name, text in files.items():
             data = text.encode("utf-8")
-            if not holds(out_dir / name, data):
-                write_atomic(out_dir / name, data, 0o644)
+            # a page folder that is a link to elsewhere (site/issues → /etc) is refused
+            path = inside(out_dir, out_dir / name)
+            if not holds(path, data):
+                write_atomic(path, data, 0o644)
     except OSError as exc:
         raise OutputError(
             exc.filename or out_dir, f"cannot write ({exc.strerror or exc})"

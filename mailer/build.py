@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer import batch, buildcache
+from mailer.atomic import remove_stale_temps
 from mailer.checks import check_rendered
 from mailer.config import Settings
 from mailer.errors import MailerError, OutputError
@@ -77,6 +78,7 @@ def build_issues(
     """
     unique, repeated = batch.sources(paths)
     make_dir(out_dir)
+    remove_stale_temps(out_dir)  # before any worker writes: what killed builds left
     for outcome in repeated:
         yield Built(outcome.source, error=outcome.error)
     names: dict[str, Path] = {}

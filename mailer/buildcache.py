@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import mailer
-from mailer.atomic import write_record
+from mailer.atomic import read_regular, write_record
 from mailer.checks.meta import RECENT
 from mailer.config import Settings
 from mailer.finding import Finding
@@ -52,6 +52,9 @@ class Remembered:
     subject: str
     html_bytes: int
     findings: tuple[Finding, ...]
+
+
+RECORD_LIMIT = 1 << 20  # bytes: a record is a few hundred; more is not one of ours
 
 
 def build_key(source: Path, settings: Settings, out_dir: Path) -> str | None:
@@ -89,7 +92,7 @@ def recall(
 ) -> Remembered | None:
     """The remembered report, when the outputs on disk are still exactly that build's."""
     try:
-        record = json.loads(_record_path(source, settings, out_dir).read_text(encoding="utf-8"))
+        record = json.loads(read_regular(_record_path(source, settings, out_dir), RECORD_LIMIT))
         if record["key"] != key:
             return None
         for suffix, (size, mtime) in record["outputs"].items():

@@ -15,8 +15,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from mailer.atomic import write_record
-from mailer.buildcache import inputs_key
+from mailer.atomic import read_regular, write_record
+from mailer.buildcache import RECORD_LIMIT, inputs_key
 from mailer.config import Settings
 from mailer.finding import Finding
 
@@ -30,7 +30,7 @@ def gate_key(source: Path, settings: Settings) -> str | None:
 def recall_errors(key: str, source: Path, settings: Settings) -> tuple[Finding, ...] | None:
     """The gate's errors for this exact input, when remembered."""
     try:
-        record = json.loads(_record_path(source, settings).read_text(encoding="utf-8"))
+        record = json.loads(read_regular(_record_path(source, settings), RECORD_LIMIT))
         if record["key"] != key:
             return None
         return tuple(Finding.from_dict(f) for f in record["errors"])

@@ -4,19 +4,24 @@ Every file of an issue is written to a temporary name first and renamed into pla
 all of them were written; if a rename still fails, the files already moved are removed again.
 A failed build never leaves a half-written file, nor a set of files that disagree.
 
+A crash (``kill -9``) between two renames cannot be undone by the build itself, so the set
+says whether it is whole: the ``.json`` report, renamed last, holds the SHA-256 of the other
+three. ``consistent`` checks a set against it: all old or all new, else torn — and the next
+build writes it whole again. Temporary files a killed build left are removed by the next one.
+
 A file that already holds exactly the bytes it would get is left alone (``atomic.holds``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from mailer.atomic import holds
+from mailer.atomic import holds, make_temp
 from mailer.config import Settings
 from mailer.errors import OutputError
 from mailer.limits import GMAIL_CLIP_BYTES
@@ -24,6 +29,7 @@ from mailer.message import build_message
 from mailer.render import Rendered
 
 SUFFIXES = (".html", ".txt", ".json", ".eml")
+HASHED = (".html", ".txt", ".eml")  # renamed first; the .json that lists their hashes, last
 
 
 def _file_mode() -> int:
@@ -61,16 +67,18 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
     contents = {
         ".html": rendered.html.encode("utf-8"),
         ".txt": rendered.text.encode("utf-8"),
-        ".json": (json.dumps(report(rendered), indent=2, ensure_ascii=False) + "\n").encode(),
         ".eml": build_message(rendered, settings),
     }
+    summary = report(rendered)
+    summary["sha256"] = {suffix: hashlib.sha256(contents[suffix]).hexdigest() for suffix in HASHED}
+    contents[".json"] = (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
     make_dir(out_dir)
     staged: list[tuple[str, Path]] = []
     try:
-        for suffix, data in contents.items():
+        for suffix, data in contents.items():  # in HASHED order, the .json last
             if holds(out_dir / f"{name}{suffix}", data):
                 continue
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}", suffix=suffix + ".tmp", dir=out_dir)
+            fd, tmp = make_temp(out_dir / f"{name}{suffix}")
             # listed before writing: a write that fails (a full disk) must not leave it behind
             staged.append((tmp, out_dir / f"{name}{suffix}"))
             with os.fdopen(fd, "wb") as fh:
@@ -92,6 +100,19 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
         where = exc.filename or out_dir
         raise OutputError(where, f"cannot write ({exc.strerror or exc})") from None
     return [out_dir / f"{name}{suffix}" for suffix in SUFFIXES]
+
+
+def consistent(out_dir: Path, name: str) -> bool:
+    """Whether the four files of `name` in `out_dir` are one build's: the .json's hashes are
+    those of the other three (a crash between renames leaves them disagreeing)."""
+    try:
+        hashes = json.loads((out_dir / f"{name}.json").read_bytes())["sha256"]
+        return all(
+            hashlib.sha256((out_dir / f"{name}{suffix}").read_bytes()).hexdigest() == hashes[suffix]
+            for suffix in HASHED
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def make_dir(out_dir: Path) -> None:

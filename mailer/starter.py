@@ -16,6 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from mailer import __version__
+from mailer.atomic import inside
 from mailer.errors import ConfigError, OutputError
 from mailer.providers import PROVIDERS
 
@@ -88,6 +89,8 @@ def start_newsletter(
         )
     written: list[Path] = []
     try:
+        for path in files:  # DIR/.github as a link to elsewhere: refused before anything
+            inside(folder, path)
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("x", encoding="utf-8", newline="\n") as fh:
@@ -97,7 +100,7 @@ def start_newsletter(
         for path in written:
             path.unlink(missing_ok=True)
         raise OutputError(
-            folder, f"cannot write ({exc.strerror or exc}); nothing was kept"
+            exc.filename or folder, f"cannot write ({exc.strerror or exc}); nothing was kept"
         ) from None
     return sorted(files)
 

@@ -125,12 +125,12 @@ def test_a_timeout_from_the_environment_is_a_finite_number_of_seconds(tmp_path, 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('[provider.listmonk]\nlists = ["one"]\n', r"lists must be the ids of the lists .* not \['one'\]"),
-        ('[provider.listmonk]\nlists = [1]\ntemplate_id = "classic"\n', "template_id must be the id"),
+        ('[provider.listmonk]\nlists = ["one"]\n', r"lists must be the ids of the lists .* not \['one'\]"),  # noqa: E501
+        ('[provider.listmonk]\nlists = [1]\ntemplate_id = "classic"\n', "template_id must be the id"),  # noqa: E501
         ('[provider.listmonk]\nlists = [0]\n', "lists must be the ids"),
         ('[provider.mailchimp]\nlist_id = 123\n', "list_id must be your audience id"),
         ('[provider.buttondown]\ntemplate = "fancy"\n', "template must be one of 'naked'"),
-        ('[provider.buttondown]\nlists = [1]\n', r"unknown key provider.buttondown.lists \(known: extra, template\)"),
+        ('[provider.buttondown]\nlists = [1]\n', r"unknown key provider.buttondown.lists \(known: extra, template\)"),  # noqa: E501
         ('[provider.kit]\nextra = "x"\n', "provider.kit.extra must be a table"),
     ],
 )  # fmt: skip
@@ -148,7 +148,7 @@ def test_provider_options_are_checked_by_the_providers_schema_at_load(tmp_path, 
 @pytest.mark.parametrize(
     ("provider", "table", "message"),
     [
-        ("mailchimp", '[provider.mailchimp]\nlist_id = ""\n', "Mailchimp needs provider.mailchimp.list_id"),
+        ("mailchimp", '[provider.mailchimp]\nlist_id = ""\n', "Mailchimp needs provider.mailchimp.list_id"),  # noqa: E501
         ("mailchimp", "", "Mailchimp needs provider.mailchimp.list_id"),
         ("listmonk", "[provider.listmonk]\nlists = []\n", "listmonk needs provider.listmonk.lists"),
     ],

@@ -13,10 +13,11 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from mailer.atomic import write_atomic
+from mailer.atomic import read_regular, write_atomic
 from mailer.config import Settings
 
 FILE = Path(".mailer") / "links.json"
+LIMIT = 64 << 20  # bytes: a million addresses; a larger file is not ours
 
 
 def _path(settings: Settings) -> Path | None:
@@ -28,11 +29,16 @@ def load(settings: Settings, max_age: timedelta, now: datetime) -> dict[str, dat
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path, LIMIT))
         good = {address: datetime.fromisoformat(when) for address, when in data["good"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    return {address: when for address, when in good.items() if now - max_age < when <= now}
+    return {
+        address: when
+        for address, when in good.items()
+        # a time without a zone was not written by mailer: asked again, never compared
+        if when.tzinfo is not None and now - max_age < when <= now
+    }
 
 
 def save(settings: Settings, good: dict[str, datetime]) -> None:
