@@ -26,6 +26,7 @@ from mailer.preview import PreviewSite
 
 DEFAULT_PORT = 8040
 LINKS_BUDGET = 60.0  # seconds the "Check links" button may take
+MAX_POST = 65536  # bytes of a request body: the preview's own requests have none
 _FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" '
     'rx="3" fill="#1a5fb4"/><path d="M3 5l5 4 5-4" stroke="#fff" fill="none"/></svg>'
@@ -53,13 +54,20 @@ def make_handler(
         def log_message(self, *args: Any) -> None:
             """Quiet: the editor's terminal shows what mailer says, not every request."""
 
-        def send(self, status: int, body: str | bytes, content_type: str) -> None:
+        def send(
+            self, status: int, body: str | bytes, content_type: str, in_our_frames: bool = False
+        ) -> None:
+            """Answer; no other site may frame a page of the preview (its buttons could be
+            clickjacked), and the email itself only the preview's own pages."""
             data = body.encode("utf-8") if isinstance(body, str) else body
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("X-Frame-Options", "SAMEORIGIN" if in_our_frames else "DENY")
+            ancestors = "'self'" if in_our_frames else "'none'"
+            self.send_header("Content-Security-Policy", f"frame-ancestors {ancestors}")
             self.end_headers()
             self.wfile.write(data)
 
@@ -87,9 +95,13 @@ def make_handler(
         def do_POST(self) -> None:
             # only the preview's own page may ask: a custom header is something another site's
             # page cannot send here without a CORS preflight, which this server never grants
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(min(length, 65536))
+            declared = self.headers.get("Content-Length") or "0"
+            if not declared.isdigit() or int(declared) > MAX_POST:
+                self.close_connection = True  # what follows on the connection is unknown
+                self.send(400, "Bad request: Content-Length", "text/plain; charset=utf-8")
+                return
+            if int(declared):
+                self.rfile.read(int(declared))
             if (
                 self.headers.get("Host", "") not in allowed_hosts
                 or self.headers.get("X-Mailer-Preview") != "1"
@@ -157,7 +169,7 @@ def make_handler(
             h.send(404, "No such issue", "text/plain; charset=utf-8")
             return
         if match[2] == "txt":
-            h.send(200, entry.rendered.text, "text/plain; charset=utf-8")
+            h.send(200, entry.rendered.text, "text/plain; charset=utf-8", in_our_frames=True)
             return
         html = entry.rendered.html
         client = (query.get("client") or [""])[0]
@@ -166,7 +178,7 @@ def make_handler(
         if query.get("scheme") == ["dark"]:
             # what a dark-mode mail client does: its dark rules apply
             html = _DARK.sub("@media all", html)
-        h.send(200, html, "text/html; charset=utf-8")
+        h.send(200, html, "text/html; charset=utf-8", in_our_frames=True)
 
     def favicon(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
         h.send(200, _FAVICON, "image/svg+xml")

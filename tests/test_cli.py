@@ -275,3 +275,31 @@ def test_shell_completion_scripts_and_answers(shell):
             env={**env, "COMP_CWORD": "1"},
         )
         assert answer.stdout.strip() == "plain,build", answer.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--links", "--max-age", "inf"],
+        ["check", "--links", "--max-age", "nan"],
+        ["check", "--links", "--max-age", "1e12"],
+        ["check", "--links", "--max-age", "-1"],
+        ["check", "--links", "--since", "soon"],
+        ["preview", "--port", "99999"],
+        ["preview", "--port", "-1"],
+    ],
+)
+def test_odd_command_line_values_are_usage_errors_not_tracebacks(tmp_path, write_issue, args):
+    result = run(*args, str(write_issue(GOOD)), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "Invalid value" in result.stderr
+
+
+def test_an_age_older_than_the_calendar_means_every_issue(tmp_path):
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "a.md").write_text(
+        GOOD.replace("Hello [there](https://example.org).", "No links.")
+    )
+    result = run("check", "--links", "--since", "3000y", "issues", cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "0 addresses" in result.stdout + result.stderr

@@ -98,6 +98,17 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(3)
             self.answer(200)
+        elif path.startswith("/drip"):
+            # a byte every 0.2 s, headers and all: no single read ever waits long
+            reply = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"
+            try:
+                for byte in reply:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            self.close_connection = True
         elif path in ("/loop-a", "/loop-b"):
             self.answer(302, {"Location": "/loop-b" if path == "/loop-a" else "/loop-a"})
         elif path == "/reset":
@@ -267,3 +278,20 @@ def test_the_run_stops_at_its_budget_and_says_what_it_did_not_check(tmp_path, si
     assert time.monotonic() - started < 3  # not the 3 s the slow page takes
     assert [(f.rule, f.severity) for f in report.findings] == [("link-unchecked", "warning")]
     assert report.findings[0].message.startswith(f"{site.url}/slow")
+
+
+def test_a_site_that_drips_costs_its_links_the_deadline_and_no_more(tmp_path, site):
+    """Three links that answer a byte every 0.2 s (each read is quick: no read timeout fires)
+    and a good one on the same site: with a 1 s timeout (1.5 s for a whole answer) the run takes
+    a few seconds, not the
+    minutes the drips would, and says which links it could not check."""
+    drips = " ".join(f"[d{n}]({site.url}/drip{n})" for n in range(3))
+    newsletter(tmp_path, f"{drips} and [fine]({site.url}/ok)\n")
+    settings = load_settings(tmp_path / "newsletter.toml", env={})
+    started = time.monotonic()
+    report = check_links([tmp_path / "issues"], settings, timeout=1.0, budget=60)
+    took = time.monotonic() - started
+    assert took < 6, took  # 3 drips, 2 at a time per site, 1.5 s each (and the good link)
+    found = sorted((f.message.split("/")[3][:5], f.rule, f.severity) for f in report.findings)
+    assert found == [(f"drip{n}", "link-timeout", "warning") for n in range(3)], found
+    assert all("no complete answer within 1.5 s" in f.message for f in report.findings)

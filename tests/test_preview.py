@@ -82,6 +82,36 @@ def test_foreign_hosts_traversal_and_listings_are_refused(server):
         assert get(server, path)[0] == 404, path
 
 
+def test_no_other_site_may_frame_the_preview_and_bad_requests_get_400(server, page):
+    """Clickjacking: the preview's pages refuse every frame, the email only frames of the
+    preview itself. A request with a Content-Length that is not a number is a 400."""
+    for path, allowed in (("/", "'none'"), ("/issue/2026-11-13-metrics", "'none'"),
+                          ("/raw/2026-11-13-metrics.html", "'self'")):  # fmt: skip
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{server.port}"})
+        response = conn.getresponse()
+        response.read()
+        assert response.getheader("Content-Security-Policy") == f"frame-ancestors {allowed}"
+        assert response.getheader("X-Frame-Options") == (
+            "DENY" if allowed == "'none'" else "SAMEORIGIN"
+        )
+    for length in ("abc", "-1", "99999999999"):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.putrequest("POST", "/links/2026-11-13-metrics")
+        conn.putheader("Host", f"127.0.0.1:{server.port}")
+        conn.putheader("X-Mailer-Preview", "1")
+        conn.putheader("Content-Length", length)
+        conn.endheaders()
+        response = conn.getresponse()
+        assert response.status == 400, length
+    assert get(server, "/")[0] == 200  # still serving
+    # and the page a hostile site would frame is refused by the browser
+    page.set_content(f'<iframe id="f" src="{server.url}issue/2026-11-13-metrics"></iframe>')
+    page.wait_for_timeout(300)
+    assert page.frames[1].url in ("", "about:blank", "chrome-error://chromewebdata/")
+    assert page.frames[1].query_selector("#check-links") is None
+
+
 def test_the_email_is_served_exactly_as_built(server):
     entry = server.site.entries["2026-11-13-metrics"]
     status, html = get(server, "/raw/2026-11-13-metrics.html")

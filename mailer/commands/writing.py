@@ -112,7 +112,8 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
 )
 @click.option(
     "--max-age",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=24 * 365 * 10),  # 10 years of hours at most
+    callback=lambda _ctx, _param, value: _finite(value, "--max-age"),
     default=24.0,
     show_default=True,
     help="With --links: hours an address found good is not asked again.",
@@ -176,7 +177,13 @@ def check(
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--port", default=8040, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8040,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your browser.")
 @click.pass_obj
 def preview(state: State, path: Path | None, port: int, open_browser: bool) -> None:
@@ -299,13 +306,20 @@ def _progress_line(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
+def _finite(value: float, option: str) -> float:
+    if value != value:  # NaN passes every range, and then fails every use
+        raise click.BadParameter("give a number of hours", param_hint=option)
+    return value
+
+
 def _since(age: str) -> date:
     """ "2y", "6m", "8w", "30d" → the date that long ago."""
     match = re.fullmatch(r"\s*(\d{1,4})\s*([ymwd])\s*", age.lower())
     if not match:
         raise click.BadParameter("give an age like 2y, 6m, 8w or 30d", param_hint="--since")
     days = int(match[1]) * {"y": 365, "m": 30, "w": 7, "d": 1}[match[2]]
-    return date.today() - timedelta(days=days)
+    # an age past the calendar's start (3000y) means every issue
+    return date.today() - timedelta(days=min(days, date.today().toordinal() - 1))
 
 
 def _findings_note(counts: dict[str, int]) -> str:

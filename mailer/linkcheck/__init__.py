@@ -6,8 +6,11 @@ relative ones made absolute with the ``url`` setting; merge tags, ``mailto:`` an
 anchors are left out. Each distinct address is asked once, however many issues carry it.
 
 httpx (async) asks them concurrently: at most ``PER_HOST`` at a time of one site (polite, and
-what sites that rate-limit expect) and ``CONCURRENCY`` in all, each with a timeout, the whole
-run within a budget. A fault that may pass (a timeout, a reset, a TLS failure, 5xx, 429) is
+what sites that rate-limit expect) and ``CONCURRENCY`` in all. Each address has a deadline for
+its whole answer (connecting, the headers, the redirects, the first bytes of the body), not only
+for each read: a site that drips one byte a second costs its own links at most that deadline
+each, and is reported as not checked (a warning), never waited on past it. The whole run keeps
+within a budget. A fault that may pass (a timeout, a reset, a TLS failure, 5xx, 429) is
 tried once more, after the server's Retry-After when it gave one that fits the budget.
 
 Good answers are remembered in ``.mailer/links.json`` beside newsletter.toml for
@@ -40,6 +43,7 @@ PER_HOST = 2
 TIMEOUT = 10.0  # seconds for one request
 BUDGET = 180.0  # seconds for the whole run
 MAX_WAIT = 30.0  # the longest Retry-After we honour
+WHOLE_ANSWER = 1.5  # an address's whole answer may take this many times TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,9 @@ async def _ask_all(
 
     started = time.monotonic()
     deadline = started + budget
+    # the whole answer's deadline: past a read's timeout, so that a site that says nothing at
+    # all is still told apart (no answer: an error) from one that drips (too slow: a warning)
+    whole = timeout * WHOLE_ANSWER
     overall = asyncio.Semaphore(CONCURRENCY)
     hosts: dict[str, asyncio.Semaphore] = {}
     verdicts: dict[str, Verdict] = {}
@@ -154,10 +161,10 @@ async def _ask_all(
             host = ""  # probe() reports it
         per_host = hosts.setdefault(host, asyncio.Semaphore(PER_HOST))
         async with per_host, overall:  # a slot in all only once its host has one free
-            verdict = await _within(deadline, probe(client, address))
-            if verdict.retry and time.monotonic() + verdict.wait + timeout < deadline:
+            verdict = await _within(deadline, _in_time(probe(client, address), whole))
+            if verdict.retry and time.monotonic() + verdict.wait + whole < deadline:
                 await asyncio.sleep(min(verdict.wait, MAX_WAIT) or 0.5)
-                verdict = await _within(deadline, probe(client, address))
+                verdict = await _within(deadline, _in_time(probe(client, address), whole))
         verdicts[address] = verdict
         if progress is not None:
             progress(len(verdicts), len(addresses))
@@ -171,6 +178,19 @@ async def _ask_all(
     ) as client:
         await asyncio.gather(*(one(client, address) for address in addresses))
     return verdicts
+
+
+async def _in_time(asking: Coroutine[Any, Any, Verdict], seconds: float) -> Verdict:
+    """The verdict, or "too slow" when the whole answer takes longer than `seconds` (httpx's
+    timeouts are per read: a byte a second never trips them)."""
+    try:
+        return await asyncio.wait_for(asking, seconds)
+    except TimeoutError:
+        return Verdict(
+            "link-timeout",
+            "warning",
+            f"not checked: no complete answer within {seconds:g} s (the site is too slow)",
+        )
 
 
 async def _within(deadline: float, asking: Coroutine[Any, Any, Verdict]) -> Verdict:
