@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import mailer
-from mailer.atomic import read_regular, write_record
+from mailer.atomic import inside, read_regular, write_record
 from mailer.checks.meta import RECENT
 from mailer.config import Settings
 from mailer.finding import Finding
@@ -133,7 +133,8 @@ def remember(
             "html_bytes": report.html_bytes,
             "findings": [f.as_dict() for f in report.findings],
         }
-        write_record(_record_path(source, settings, out_dir), json.dumps(record).encode())
+        path = _record_path(source, settings, out_dir)  # .mailer/ linked elsewhere: not written
+        write_record(inside(settings.root or path.parent, path), json.dumps(record).encode())
     except OSError:
         pass
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from mailer.atomic import read_regular, write_record
+from mailer.atomic import inside, read_regular, write_record
 from mailer.buildcache import RECORD_LIMIT, inputs_key
 from mailer.config import Settings
 from mailer.finding import Finding
@@ -42,7 +42,8 @@ def remember_errors(key: str, source: Path, settings: Settings, errors: list[Fin
     """Keep the gate's errors for this input; a record that cannot be written costs speed."""
     try:
         record = {"key": key, "errors": [f.as_dict() for f in errors]}
-        write_record(_record_path(source, settings), json.dumps(record).encode())
+        path = _record_path(source, settings)
+        write_record(inside(settings.root or path.parent, path), json.dumps(record).encode())
     except OSError:
         pass
 

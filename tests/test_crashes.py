@@ -228,3 +228,22 @@ def test_a_links_cache_with_times_without_a_zone_is_asked_again(tmp_path):
     settings = load_settings(tmp_path / "newsletter.toml", env={})
     now = datetime(2026, 12, 2, tzinfo=UTC)
     assert cache.load(settings, timedelta(days=7), now) == {}
+
+
+def test_a_cache_folder_that_links_outside_is_not_written_through(tmp_path):
+    root = newsletter(tmp_path, 2)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".mailer").symlink_to(elsewhere)
+    result = run(root, "build", "issues")
+    assert result.returncode == 0, result.stderr
+    assert list(elsewhere.rglob("*.json")) == []  # a cache not kept only costs speed
+    from mailer import gatecache
+    from mailer.config import load_settings
+
+    settings = load_settings(root / "newsletter.toml", env={})
+    source = next((root / "issues").glob("*.md"))
+    key = gatecache.gate_key(source, settings)
+    assert key is not None
+    gatecache.remember_errors(key, source, settings, [])
+    assert list(elsewhere.rglob("*")) == []

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from mailer.atomic import read_regular, write_atomic
+from mailer.atomic import inside, read_regular, write_atomic
 from mailer.config import Settings
 
 FILE = Path(".mailer") / "links.json"
@@ -47,4 +47,4 @@ def save(settings: Settings, good: dict[str, datetime]) -> None:
         return
     data = {"good": {address: when.isoformat() for address, when in sorted(good.items())}}
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
-        write_atomic(path, json.dumps(data).encode())
+        write_atomic(inside(path.parent.parent, path), json.dumps(data).encode())
