@@ -1,41 +1,15 @@
 """Settings: ``newsletter.toml`` plus the environment, validated once into a frozen value.
 
 Precedence, highest first: command-line flag → environment variable → ``newsletter.toml`` →
-built-in default. Only this module reads the environment or the config file; everything else
-receives a ``Settings``. Secrets (API keys, passwords) are never read from the file.
+built-in default. This module reads the file and the variables every command shares
+(``MAILER_CONFIG``, ``MAILER_PROVIDER``, ``MAILER_HTTP_TIMEOUT``), and gives ``read_env`` and
+``read_secret`` to the few modules that read a variable of their own (a provider's key and
+address, SMTP, GitHub Actions). Secrets (API keys, passwords) are never read from the file.
 
-``newsletter.toml``::
-
-    [newsletter]
-    name = "Research Computing Notes"     # shown in the header and the From name
-    url = "https://example.org/newsletter" # makes relative links absolute; archive links
-    language = "en"                       # <html lang>; "ar", "he", ... switch to dir="rtl"
-    timezone = "America/Toronto"          # the zone `date` and `send_time` are read in
-    send_time = "09:00"                   # the default send time on the issue's date
-    from = "Jane <jane@example.org>"      # the From of .eml files and test sends
-    archive_path = "issues/{slug}/"       # where an issue's web copy lives under `url`
-    feed_items = 20                       # the newest issues the Atom feed carries in full
-    address = "Lab Notes, 1 Example St, Toronto ON, Canada"  # postal address in the footer
-    commercial = false                    # a commercial list: `check` wants an `address`
-    subscribe_url = "https://example.org/subscribe"  # the archive's subscribe link
-    utm = {source = "lab-notes", medium = "email", campaign = "{slug}"}  # on outbound links
-
-    [theme]
-    accent = "#1a5fb4"                    # links and rules
-    width = 640                           # email body width in px (480–800)
-    logo = "https://example.org/logo.png" # shown above the newsletter's name
-    logo_alt = "Lab Notes"                # default: the newsletter's name
-    logo_width = 120                      # px
-    subtitle = true                       # the issue's subtitle under its title
-
-    [provider]
-    name = "buttondown"                   # or MAILER_PROVIDER; picks the unsubscribe merge tag
-    auto_schedule = true                  # future issues are created scheduled, not as drafts
-    grace_minutes = 60                    # a late run still schedules an issue this overdue
-    timeout = 20                          # seconds per request (MAILER_HTTP_TIMEOUT)
-
-    [provider.buttondown]
-    template = "naked"                    # our whole email; or classic/modern: their frame
+Every value is checked here, before any command does anything: types, ranges, the placeholders
+of ``archive_path`` (``settings_rules``); ``[provider.<name>]`` tables are each provider's own
+(``mailer.providers.lookup``). The keys, with their defaults and meanings: the README's
+"``newsletter.toml`` reference", which a test keeps in step with ``_KNOWN``.
 """
 
 from __future__ import annotations
@@ -43,7 +17,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -55,6 +28,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailer.addresses import mailbox
 from mailer.errors import ConfigError
 from mailer.secrets import register as register_secret
+from mailer.settings_rules import (
+    WHOLE_RANGES,
+    address_ok,
+    archive_path_problem,
+    timeout_ok,
+    timeout_problem,
+)
 from mailer.urls import is_site_address
 from mailer.words import primary
 
@@ -187,11 +167,8 @@ def load_settings(
             values["timeout"] = float(timeout)
         except ValueError:
             values["timeout"] = math.nan  # refused below, with the range
-        if not _timeout_ok(values["timeout"]):
-            raise ConfigError(
-                f"MAILER_HTTP_TIMEOUT must be a number of seconds from {MIN_TIMEOUT:g} to "
-                f"{MAX_TIMEOUT:g}, not {timeout!r}"
-            )
+        if not timeout_ok(values["timeout"]):
+            raise ConfigError(f"MAILER_HTTP_TIMEOUT {timeout_problem(timeout)}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)
     _validate(settings)
@@ -293,12 +270,8 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
             )
         return value
     if key == "timeout":
-        if not isinstance(value, int | float) or isinstance(value, bool) or not _timeout_ok(value):
-            raise ConfigError(
-                f"provider.timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
-                f"{MAX_TIMEOUT:g}, not {value!r}",
-                source=str(path),
-            )
+        if not isinstance(value, int | float) or isinstance(value, bool) or not timeout_ok(value):
+            raise ConfigError(f"provider.timeout {timeout_problem(value)}", source=str(path))
         return float(value)
     if key in ("width", "grace_minutes", "feed_items", "logo_width"):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -317,42 +290,6 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
 
 
 UTM_KEYS = ("source", "medium", "campaign", "term", "content")
-# a provider's answer is waited for at least this long and at most this long (seconds)
-MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 600.0
-# whole numbers whose range the type does not say (width and logo_width: see _validate)
-WHOLE_RANGES = {"grace_minutes": (0, 7 * 24 * 60), "feed_items": (0, 1000)}
-# the placeholders archive_path may hold, and the characters of an address's path
-ARCHIVE_FIELDS = {"slug"}
-_PATH_TEXT = re.compile(r"[A-Za-z0-9._~/-]*")
-# what an address in a setting may never hold: it would end the attribute or the line it is in
-_NOT_IN_ADDRESS = re.compile(r"""[\s"'<>\\`]|[^\x20-\x7e\u00a0-\U0010ffff]""")
-
-
-def _timeout_ok(value: float) -> bool:
-    return math.isfinite(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT
-
-
-def archive_path_problem(template: str) -> str:
-    """Why `archive_path` will not do, or "": only the documented placeholder ({slug}), and
-    what it makes must be a relative path that stays inside the archive (no "..", no "//")."""
-    try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as exc:  # a lone "{" or "}"
-        return f'is not a path template ({exc}); write it like "issues/{{slug}}/"'
-    fields = [name for _, name, _, _ in parts if name is not None]
-    for _, name, spec, conversion in parts:
-        if name is not None and (name not in ARCHIVE_FIELDS or spec or conversion):
-            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            return f"may only hold {{slug}}, not {{{shown}}}"
-    if "slug" not in fields:
-        return 'must contain "{slug}"'
-    literal = "".join(text for text, _, _, _ in parts)
-    if not _PATH_TEXT.fullmatch(literal):
-        return "may hold only letters, digits and . _ ~ - / besides {slug}"
-    segments = template.strip("/").split("/")
-    if any(segment in ("", ".", "..") for segment in segments):
-        return 'must be a relative path inside the archive, without "..", "." or "//"'
-    return ""
 
 
 def _utm(value: Any, path: Path) -> dict[str, str]:
@@ -408,15 +345,11 @@ def _validate(settings: Settings) -> None:
     problem = archive_path_problem(settings.archive_path)
     if problem:
         raise ConfigError(f"newsletter.archive_path {problem}", source=source)
-    if not _timeout_ok(settings.timeout):
-        raise ConfigError(
-            f"provider.timeout must be a number of seconds from {MIN_TIMEOUT:g} to "
-            f"{MAX_TIMEOUT:g}, not {settings.timeout!r}",
-            source=source,
-        )
+    if not timeout_ok(settings.timeout):
+        raise ConfigError(f"provider.timeout {timeout_problem(settings.timeout)}", source=source)
     for name in ("url", "subscribe_url", "logo"):
         value = getattr(settings, name)
-        if _NOT_IN_ADDRESS.search(value):
+        if not address_ok(value):
             raise ConfigError(
                 f"{name} must be an address without spaces, quotes, < > or backslashes, "
                 f"not {value!r}",

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Literal
 
 from mailer.errors import ConfigError, ProviderError
 from mailer.providers.http import HttpClient
+from mailer.providers.options import Option, check_options
 
 State = Literal["draft", "scheduled", "sent"]
 
@@ -189,40 +190,6 @@ def identify(
     return Identity()
 
 
-@dataclass(frozen=True)
-class Option:
-    """One key of ``[provider.<name>]``: what it holds, whether sending needs it, what it may be.
-
-    Checked when the settings are loaded (kind and choices: a wrong value fails every command
-    at once, not a sync half-way) and again before a provider is built (required keys: a
-    `build` does not need a Mailchimp audience, a `sync --dry-run` does)."""
-
-    key: str
-    kind: Literal["text", "whole number", "whole numbers", "table"]
-    what: str  # what the value is, for the error: "your audience id (Audience → Settings)"
-    example: str  # how it is written: '"a1b2c3d4e5"'
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-    def problem(self, value: Any) -> str:
-        """Why `value` will not do for this key, or ""."""
-        if self.kind == "text":
-            ok = isinstance(value, str) and value.isprintable() and len(value) <= 500
-        elif self.kind == "whole number":
-            ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53
-        elif self.kind == "whole numbers":
-            ok = isinstance(value, list) and all(
-                isinstance(n, int) and not isinstance(n, bool) and 0 < n < 2**53 for n in value
-            )
-        else:
-            ok = isinstance(value, dict)
-        if not ok:
-            return f"must be {self.what}, like {self.example}, not {value!r}"
-        if self.choices and value not in self.choices:
-            return f"must be one of {', '.join(map(repr, self.choices))}, not {value!r}"
-        return ""
-
-
 class Provider(ABC):
     """A newsletter service. Class attributes say who it is; sync owns the flow."""
 
@@ -371,30 +338,8 @@ class Provider(ABC):
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], *, to_send: bool) -> None:
-        """ConfigError naming the key for an unknown key or a value of the wrong kind; with
-        `to_send`, also for a required key that is missing or empty."""
-        schema = {option.key: option for option in cls.options_schema}
-        for key, value in options.items():
-            if key == "extra":
-                if not isinstance(value, dict):
-                    raise ConfigError(f"provider.{cls.name}.extra must be a table of fields")
-                continue
-            option = schema.get(key)
-            if option is None:
-                known = ", ".join(sorted([*schema, "extra"]))
-                raise ConfigError(f"unknown key provider.{cls.name}.{key} (known: {known})")
-            problem = option.problem(value)
-            if problem:
-                raise ConfigError(f"provider.{cls.name}.{key} {problem}")
-        if not to_send:
-            return
-        for option in cls.options_schema:
-            # an address may also come from the environment: base_url() says when it is missing
-            if option.required and option.key != "base_url" and not options.get(option.key):
-                raise ConfigError(
-                    f"{cls.display_name} needs provider.{cls.name}.{option.key} in "
-                    f"newsletter.toml: {option.what}, like {option.example}"
-                )
+        """[provider.<name>] against `options_schema` (see mailer.providers.options)."""
+        check_options(cls, options, to_send=to_send)
 
     def _checked_extra(self, extra: object) -> dict[str, Any]:
         if extra is None:

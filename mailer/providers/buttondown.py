@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 from mailer.errors import UnsupportedFeature
 from mailer.providers.base import (
     Draft,
-    Option,
     Provider,
     RemoteEmail,
     State,
     Target,
     parse_time,
 )
+from mailer.providers.options import Option
 
 API_VERSION = "2026-04-01"
 EDITOR_MODE = "<!-- buttondown-editor-mode: fancy -->\n"

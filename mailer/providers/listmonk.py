@@ -27,7 +27,6 @@ from mailer.providers.base import (
     MARK,
     Draft,
     Identity,
-    Option,
     Provider,
     RemoteEmail,
     State,
@@ -35,6 +34,7 @@ from mailer.providers.base import (
     identify,
     parse_time,
 )
+from mailer.providers.options import Option
 
 TAG = "mailer"
 _STATES: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}

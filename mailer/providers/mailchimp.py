@@ -35,7 +35,6 @@ from mailer.providers.base import (
     MARK,
     Draft,
     Identity,
-    Option,
     Provider,
     RemoteEmail,
     State,
@@ -46,6 +45,7 @@ from mailer.providers.base import (
     read_content_marker,
     read_marker,
 )
+from mailer.providers.options import Option
 
 _STATES: dict[str, State] = {"save": "draft", "paused": "draft", "schedule": "scheduled"}
 PAGE = 1000  # the API's largest page
