@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from mailer import __version__
-from mailer.commands import SENDING, WRITING
+from mailer.commands import REVIEW, SENDING, WRITING
 from mailer.commands.state import State
 from mailer.errors import MailerError
 from mailer.secrets import RedactingStream
@@ -74,7 +74,7 @@ _SHARED = (
     ),
 )
 
-for _command in (*WRITING, *SENDING):
+for _command in (*WRITING, *SENDING, *REVIEW):
     _command.params.extend(_SHARED)
     cli.add_command(_command)
 

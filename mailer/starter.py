@@ -38,6 +38,7 @@ ACTIONS = {
         "fc324d3547104276b827a68afc52ff2a11cc49c9",
         "v5.0.0",
     ),
+    "CACHE": ("actions/cache", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
     "DEPLOY_PAGES": ("actions/deploy-pages", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
 }
 
@@ -81,6 +82,7 @@ def start_newsletter(
         for relative, text in _scaffolding()
     }
     files[folder / "requirements.txt"] = requirements(version)
+    files[folder / "requirements-shots.txt"] = shots_requirements()
     taken = sorted(str(p) for p in files if p.exists() or p.is_symlink())
     if taken:
         shown = ", ".join(taken[:3]) + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
@@ -113,6 +115,23 @@ def requirements(version: str = __version__) -> str:
         f"{DISTRIBUTION}=={version}",
     ]
     lines += [f"{dist}=={found}" for dist, found in sorted(_dependencies(DISTRIBUTION))]
+    return "\n".join(lines) + "\n"
+
+
+# what `mailer shots` draws with, for the pull-request pictures; pinned like the rest (these
+# versions when this mailer was not installed with its shots extra)
+SHOTS_LIBRARIES = {"playwright": "1.65.2", "pillow": "13.0.0"}
+
+
+def shots_requirements() -> str:
+    """Pins of the libraries of the shots extra: the installed ones where they are."""
+    lines = ["# what `mailer shots` draws the pictures of a pull request with (Check workflow)"]
+    for dist, fallback in SHOTS_LIBRARIES.items():
+        try:
+            found = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found = fallback
+        lines.append(f"{dist}=={found}")
     return "\n".join(lines) + "\n"
 
 

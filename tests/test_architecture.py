@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "mailer.media",
         "mailer.anchors",
         "mailer.words",
+        "mailer.settings_rules",
     },
     {"mailer.errors"},
     {"mailer.addresses", "mailer.config"},
@@ -53,6 +54,7 @@ LAYERS: list[set[str]] = [
     # the providers: who they are, their templates' words, their requests
     {
         "mailer.providers.http",
+        "mailer.providers.options",
         "mailer.providers.base",
         "mailer.providers.buttondown",
         "mailer.providers.kit",
@@ -94,8 +96,15 @@ LAYERS: list[set[str]] = [
         "mailer.sync.run",
         "mailer.sync.report",
         "mailer.sync",
+        "mailer.pictures",
+        "mailer.shots",
     },
-    {"mailer.commands.state", "mailer.commands.writing", "mailer.commands.sending"},
+    {
+        "mailer.commands.state",
+        "mailer.commands.writing",
+        "mailer.commands.sending",
+        "mailer.commands.review",
+    },
     {"mailer.commands"},
     {"mailer.cli", "mailer.__main__"},
 ]

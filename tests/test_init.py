@@ -62,6 +62,7 @@ def test_a_new_newsletter_builds_and_checks_clean(tmp_path, provider):
         "README.md",
         "newsletter.toml",
         "requirements.txt",
+        "requirements-shots.txt",
         f"issues/{date.today() + timedelta(days=7)}-welcome.md",
     }
     for path in folder.rglob("*"):
@@ -256,3 +257,46 @@ def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path
     findings = json.loads(styled.stdout)
     assert [f["rule"] for f in findings] == ["css-support"], findings
     assert "ignored by" in findings[0]["message"] and "could not run" not in styled.stdout
+
+
+def test_the_pictures_job_draws_only_the_issues_a_pull_request_changes(tmp_path):
+    """The scaffolded check workflow's pictures job: the changed issues' step lists the issues
+    of the pull request (none: a line in the summary, and every later step is skipped)."""
+    start_newsletter(tmp_path, name="Field Notes", provider="kit", today=TODAY)
+    data = yaml.safe_load((tmp_path / ".github/workflows/check.yml").read_text())
+    job = data["jobs"]["pictures"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    steps = job["steps"]
+    at = next(n for n, s in enumerate(steps) if s.get("id") == "changed")
+    changed, later = steps[at], steps[at + 1 :]
+    assert later and all("steps.changed.outputs.issues != ''" in s["if"] for s in later)
+    assert (tmp_path / "requirements-shots.txt").read_text().count("==") == 2
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
+            cwd=tmp_path, check=True, capture_output=True,
+        )  # fmt: skip
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "start")
+    base = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
+
+    def run_changed(n: int) -> tuple[str, str]:
+        output, summary = tmp_path / f"out-{n}", tmp_path / f"summary-{n}"
+        env = {"PATH": "/usr/bin:/bin", "BASE_SHA": base, "GITHUB_OUTPUT": str(output),
+               "GITHUB_STEP_SUMMARY": str(summary)}  # fmt: skip
+        subprocess.run(["bash", "-e", "-c", changed["run"]], cwd=tmp_path, env=env, check=True)
+        return output.read_text(), summary.read_text() if summary.exists() else ""
+
+    assert run_changed(1) == ("issues=\n", "No issue changed: no pictures to draw.\n")
+    (tmp_path / "issues" / "2030-01-01-next.md").write_text(
+        "---\ntitle: Next\ndate: 2030-01-01\n---\nHi\n"
+    )
+    (tmp_path / "notes.txt").write_text("not an issue\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "next")
+    assert run_changed(2) == ("issues=issues/2030-01-01-next.md \n", "")

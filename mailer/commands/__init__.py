@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mailer.commands.review import shots
 from mailer.commands.sending import push, status, sync, test_send
 from mailer.commands.writing import archive, build, check, init, new, preview
 
 WRITING = (init, new, build, check, preview, archive)
 SENDING = (sync, push, status, test_send)
+REVIEW = (shots,)

@@ -145,7 +145,7 @@ def check(
     from mailer.github import in_actions, write_summary
 
     settings = state.settings()
-    result = check_paths(state.issues(paths), settings, progress=_progress_line("checked"))
+    result = check_paths(state.issues(paths), settings, progress=progress_line("checked"))
     if links:
         from mailer.linkcheck import check_links
 
@@ -155,7 +155,7 @@ def check(
             use_cache=not no_cache,
             max_age=timedelta(hours=max_age),
             since=_since(since) if since else None,
-            progress=_progress_line("links"),
+            progress=progress_line("links"),
         )
         click.echo(
             f"links: {report.addresses} addresses, {report.asked} asked, "
@@ -239,7 +239,7 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None
 
     settings = state.settings()
     out_dir = out_dir or state.folder("site")
-    result = build_archive(state.issues(paths), settings, out_dir, progress=_progress_line("pages"))
+    result = build_archive(state.issues(paths), settings, out_dir, progress=progress_line("pages"))
     for source, why in result.skipped:
         click.echo(f"left out {source}: {why}")
     for error in result.failed:
@@ -288,7 +288,7 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
     click.echo(str(path))
 
 
-def _progress_line(label: str) -> Callable[[int, int], None] | None:
+def progress_line(label: str) -> Callable[[int, int], None] | None:
     """A line on the terminal that counts up as a long command works; nothing when piped."""
     if not sys.stderr.isatty():
         return None
