@@ -38,7 +38,6 @@ ACTIONS = {
         "fc324d3547104276b827a68afc52ff2a11cc49c9",
         "v5.0.0",
     ),
-    "CACHE": ("actions/cache", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
     "DEPLOY_PAGES": ("actions/deploy-pages", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
 }
 
