@@ -17,7 +17,7 @@ import click
 from mailer import __version__
 from mailer.commands import REVIEW, SENDING, WRITING
 from mailer.commands.state import State
-from mailer.errors import MailerError
+from mailer.errors import ConfigError, MailerError
 from mailer.secrets import RedactingStream
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        # as linters do: 1 for findings and failed steps, 2 for a configuration that is wrong
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)

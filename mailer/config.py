@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.addresses import mailbox
 from mailer.errors import ConfigError
+from mailer.gatepolicy import Policy, policy_from
 from mailer.secrets import register as register_secret
 from mailer.settings_rules import (
     WHOLE_RANGES,
@@ -104,6 +105,7 @@ class Settings:
     root: Path | None = None  # the folder holding newsletter.toml; its templates/ override ours
     config_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    policy: Policy = field(default_factory=Policy)  # [check]: which findings, how loud
 
     @property
     def zone(self) -> ZoneInfo:
@@ -241,7 +243,12 @@ def _read_config(path: Path) -> dict[str, Any]:
                 known = ", ".join(sorted(_KNOWN[section]))
                 raise ConfigError(f"unknown key {section}.{key} (known: {known})", source=str(path))
             values[_field_name(section, key)] = _coerce(section, key, value, path)
-    values["extra"] = extra
+    values["extra"] = extra  # [check] too: the build's records then know when it changed
+    if "check" in extra:
+        try:
+            values["policy"] = policy_from(extra["check"])
+        except ConfigError as exc:
+            raise ConfigError(exc.message, source=str(path)) from None
     return values
 
 

@@ -18,7 +18,16 @@ from pathlib import Path
 from mailer.config import Settings
 from mailer.issue import Issue
 
-_SETTINGS_LEFT_OUT = ("root", "config_path", "smtp", "extra", "timeout", "grace_minutes")
+# what does not shape the email (the gate's policy shapes only its findings)
+_SETTINGS_LEFT_OUT = (
+    "root",
+    "config_path",
+    "smtp",
+    "extra",
+    "timeout",
+    "grace_minutes",
+    "policy",
+)
 
 
 def inputs_hash(issue: Issue, settings: Settings) -> str:

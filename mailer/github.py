@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from mailer.finding import Finding
 from mailer.secrets import redact
@@ -31,6 +32,32 @@ def annotation(finding: Finding) -> str:
 
 def annotation_lines(findings: Iterable[Finding]) -> str:
     return "\n".join(annotation(f) for f in findings)
+
+
+# GitHub shows at most 10 error and 10 warning annotations of one step (and drops the rest)
+PER_STEP = {"error": 10, "warning": 10}
+
+
+def annotations_that_fit(findings: Iterable[Finding], first: set[Path] | None = None) -> str:
+    """The annotations GitHub will show: errors before warnings, the files in `first` (a pull
+    request's own issues) before the others, at most PER_STEP of each; then one notice that
+    says how many more the job summary lists."""
+    first = first or set()
+    ordered = sorted(findings, key=lambda f: (f.severity != "error", Path(f.path) not in first))
+    shown: list[Finding] = []
+    left = dict(PER_STEP)
+    for finding in ordered:
+        if left.get(finding.severity, 0) > 0:
+            left[finding.severity] -= 1
+            shown.append(finding)
+    lines = [annotation(f) for f in shown]
+    more = len(ordered) - len(shown)
+    if more:
+        lines.append(
+            f"::notice::{more} more finding{'s' if more != 1 else ''} than GitHub shows as "
+            "annotations: the job summary lists every one"
+        )
+    return "\n".join(lines)
 
 
 def write_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:

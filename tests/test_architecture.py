@@ -36,10 +36,10 @@ LAYERS: list[set[str]] = [
         "mailer.settings_rules",
     },
     {"mailer.errors"},
-    {"mailer.addresses", "mailer.config"},
+    {"mailer.addresses", "mailer.config", "mailer.gatepolicy"},
     {"mailer.smtpconfig"},
     # an issue file, and the template environment
-    {"mailer.header", "mailer.issue", "mailer.templating", "mailer.mjml"},
+    {"mailer.header", "mailer.issue", "mailer.templating", "mailer.mjml", "mailer.gitfiles"},
     # the render stages
     {
         "mailer.sanitize",

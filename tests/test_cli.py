@@ -164,7 +164,7 @@ def test_same_name_twice_is_refused(tmp_path):
 def test_bad_config_is_a_clear_error(tmp_path, write_issue):
     (tmp_path / "newsletter.toml").write_text('[newsletter]\ntimezone = "Mars/Olympus"\n')
     result = run("build", str(write_issue(GOOD)), cwd=tmp_path)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr  # a setting, not a finding
     assert "newsletter.toml: unknown timezone 'Mars/Olympus'" in result.stderr
 
 
@@ -183,7 +183,7 @@ def test_config_goes_before_or_after_the_command(tmp_path, write_issue):
         assert (tmp_path / "out" / f"{source.stem}.txt").read_text().startswith("Elsewhere")
         (tmp_path / "out" / f"{source.stem}.txt").unlink()
     result = run("check", "--config", "missing.toml", str(source), cwd=tmp_path)
-    assert result.returncode == 1 and "missing.toml: config file not found" in result.stderr
+    assert result.returncode == 2 and "missing.toml: config file not found" in result.stderr
 
 
 def test_help_and_short_help():

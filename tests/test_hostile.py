@@ -266,7 +266,7 @@ def test_a_line_break_in_an_address_is_refused_before_anything_is_sent(tmp_path,
         result = mailer(*args, cwd=tmp_path, env=env)
         with pytest.raises(TimeoutError):
             listener.accept()
-    assert result.returncode == 1 and "line break" in result.stderr
+    assert result.returncode == 2 and "line break" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -276,7 +276,7 @@ def test_the_newsletters_from_must_be_one_address(tmp_path):
     )
     (tmp_path / "a.md").write_text(GOOD)
     result = mailer("build", "a.md", "-o", "out", cwd=tmp_path)
-    assert result.returncode == 1 and "newsletter.from must be an email address" in result.stderr
+    assert result.returncode == 2 and "newsletter.from must be an email address" in result.stderr
 
 
 # -- secrets -------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def test_a_hosted_providers_address_is_not_taken_from_newsletter_toml(tmp_path):
     result = mailer(
         "sync", "a.md", "--dry-run", cwd=tmp_path, env={"MAILER_BUTTONDOWN_API_KEY": "k" * 20}
     )
-    assert result.returncode == 1 and "base_url is not read from newsletter.toml" in result.stderr
+    assert result.returncode == 2 and "base_url is not read from newsletter.toml" in result.stderr
 
 
 @pytest.mark.parametrize("lines", [1, 2])
@@ -581,4 +581,5 @@ def test_fuzzed_settings_never_crash_hang_or_trace(tmp_path):
     count = int(os.environ.get("MAILER_FUZZ_SETTINGS_COUNT", "400"))
     tally, bad = fuzz(seed=20261204, count=count, folder=tmp_path, seconds=20)
     assert (tally.tracebacks, tally.crashes, tally.hangs) == (0, 0, 0), (tally.line(), bad[:3])
-    assert tally.by_code.get(0, 0) > 0 and tally.by_code.get(1, 0) > count // 2, tally.line()
+    # most generated settings are wrong somewhere: exit 2, as a linter says of its configuration
+    assert tally.by_code.get(0, 0) > 0 and tally.by_code.get(2, 0) > count // 2, tally.line()

@@ -71,6 +71,7 @@ from mailer.checks.meta import (
 )
 from mailer.checks.runner import Candidate, Rule, run_rules
 from mailer.config import Settings
+from mailer.gatepolicy import drop_silenced, silenced_lines
 from mailer.render import Rendered
 
 RULES: tuple[Rule, ...] = (
@@ -106,4 +107,6 @@ def check_rendered(rendered: Rendered, settings: Settings) -> Rendered:
     """The rendered issue with the gate's findings: every rule above, over it."""
     assert rendered.document is not None, "rendered by render_issue, which keeps the document"
     candidate = Candidate(rendered.issue, rendered.document, rendered, settings)
-    return replace(rendered, findings=run_rules(candidate, RULES))
+    issue = rendered.issue
+    found = drop_silenced(run_rules(candidate, RULES), silenced_lines(issue.body, issue.body_line))
+    return replace(rendered, findings=tuple(settings.policy.apply(found)))

@@ -47,6 +47,6 @@ def check_paths(
             )
     if progress is not None:
         progress(checked, checked)
-    findings.extend(check_issues(dated))
+    findings.extend(settings.policy.apply(check_issues(dated)))
     findings.sort(key=lambda f: (str(f.path), f.line or 0))
     return CheckResult(checked, tuple(findings))

@@ -44,6 +44,23 @@ def format_text(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def format_statistics(result: CheckResult) -> str:
+    """How many findings each rule made, most first (ruff's --statistics)."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in result.findings:
+        counts[(f.rule, f.severity)] = counts.get((f.rule, f.severity), 0) + 1
+    lines = [
+        f"{n:>6}  {rule:<24} {severity}"
+        for (rule, severity), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    totals = count(result.findings)
+    lines.append(
+        f"{_plural(result.checked, 'issue')} checked: {_plural(totals['error'], 'error')}, "
+        f"{_plural(totals['warning'], 'warning')}"
+    )
+    return "\n".join(lines)
+
+
 def format_json(result: CheckResult) -> str:
     """A JSON list of {path, line, rule, severity, message}."""
     return json.dumps([f.as_dict() for f in result.findings], indent=2, ensure_ascii=False)

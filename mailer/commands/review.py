@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mailer.commands.state import State
+from mailer.commands.state import State, progress_line
 
 
 def _views(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
@@ -68,7 +68,6 @@ def shots(
     Example: mailer shots issues/2026-11-27-hiring.md --compare main -o shots
     """
     from mailer import batch
-    from mailer.commands.writing import progress_line
     from mailer.github import write_summary
     from mailer.shots import markdown, take_shots
 

@@ -1,9 +1,15 @@
-"""What the ``mailer`` group hands its commands: the options every command shares."""
+"""What the ``mailer`` group hands its commands: the options every command shares, and the
+progress line the long ones show."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import click
 
 
 class State:
@@ -37,3 +43,21 @@ class State:
     def issues(self, paths: tuple[Path, ...]) -> list[Path]:
         """The paths named, or the newsletter's issues/ folder."""
         return list(paths) or [self.folder("issues")]
+
+
+def progress_line(label: str) -> Callable[[int, int], None] | None:
+    """A line on the terminal that counts up as a long command works; nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] < 0.1 and done != total:
+            return  # ten times a second is enough to see it move
+        shown[0] = now
+        count = f"{done}/{total}" if total else str(done)
+        click.echo(f"\r{label} {count}, {now - started:.1f}s", err=True, nl=done == total)
+
+    return show

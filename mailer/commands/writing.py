@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from mailer.commands.state import State
+from mailer.commands.state import State, progress_line
 
 
 @click.command()
@@ -111,6 +110,21 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
     help="With --links: only issues dated within AGE, like 2y, 6m, 8w or 30d (link rot).",
 )
 @click.option(
+    "--select",
+    metavar="RULES",
+    help="Only these rules (ids or prefixes, comma-separated: link,image-alt); "
+    "replaces [check] select.",
+)
+@click.option(
+    "--ignore", metavar="RULES", help="Never these rules either (adds to [check] ignore)."
+)
+@click.option("--statistics", is_flag=True, help="Count the findings per rule instead.")
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the issues changed since this Git ref (and not yet committed): a pull request's.",
+)
+@click.option(
     "--max-age",
     type=click.FloatRange(min=0, max=24 * 365 * 10),  # 10 years of hours at most
     callback=lambda _ctx, _param, value: _finite(value, "--max-age"),
@@ -127,6 +141,10 @@ def check(
     links: bool,
     no_cache: bool,
     since: str | None,
+    select: str | None,
+    ignore: str | None,
+    statistics: bool,
+    changed_since: str | None,
     max_age: float,
 ) -> None:
     """Check issues before they are sent: exit 1 on errors (and warnings with --strict).
@@ -136,21 +154,39 @@ def check(
     With --links, every link and image is followed too: dead ones are errors, moved ones,
     soft 404s and unreachable servers warnings.
 
+    Choose rules in newsletter.toml ([check] select, ignore, severity) or with --select and
+    --ignore; silence one finding with <!-- mailer: ignore RULE --> on its line or the line
+    before. Exit codes: 0 nothing at gate level, 1 findings fail the gate, 2 a usage error or
+    a configuration that is invalid or cannot be read.
+
     Example: mailer check issues/ --strict --format github
     """
     from dataclasses import replace
 
     from mailer.checks.issues import check_paths
-    from mailer.checks.report import format_github, format_json, format_text, summary_markdown
-    from mailer.github import in_actions, write_summary
+    from mailer.checks.report import format_json, format_statistics, format_text, summary_markdown
+    from mailer.github import annotations_that_fit, in_actions, write_summary
 
     settings = state.settings()
-    result = check_paths(state.issues(paths), settings, progress=progress_line("checked"))
+    if select is not None or ignore is not None:
+        settings = replace(settings, policy=settings.policy.with_cli(select, ignore))
+    sources = state.issues(paths)
+    changed: set[Path] = set()
+    if changed_since:
+        from mailer.gitfiles import changed_files
+
+        changed = changed_files(changed_since, sources)
+        sources = sorted(changed)
+        if not sources:
+            click.echo(f"no issue changed since {changed_since}: nothing to check")
+            write_summary(f"### mailer check: no issue changed since `{changed_since}`")
+            return
+    result = check_paths(sources, settings, progress=progress_line("checked"))
     if links:
         from mailer.linkcheck import check_links
 
         report = check_links(
-            state.issues(paths),
+            sources,
             settings,
             use_cache=not no_cache,
             max_age=timedelta(hours=max_age),
@@ -163,13 +199,19 @@ def check(
             err=True,
         )
         found = sorted(
-            (*result.findings, *report.findings), key=lambda f: (str(f.path), f.line or 0)
+            (*result.findings, *settings.policy.apply(report.findings)),
+            key=lambda f: (str(f.path), f.line or 0),
         )
         result = replace(result, findings=tuple(found))
-    output = {"text": format_text, "json": format_json}.get(fmt)
-    click.echo(output(result) if output else format_github(result.findings))
-    if in_actions() and fmt == "text":
-        click.echo(format_github(result.findings))
+    first = {Path(p) for p in changed} or {Path(p) for p in paths if Path(p).is_file()}
+    if statistics:
+        click.echo(format_statistics(result))
+    elif fmt == "github":
+        click.echo(annotations_that_fit(result.findings, first))
+    else:
+        click.echo((format_json if fmt == "json" else format_text)(result))
+    if in_actions() and fmt != "github":  # annotations on stderr: stdout stays one document
+        click.echo(annotations_that_fit(result.findings, first), err=fmt == "json")
     write_summary(summary_markdown(result))
     if result.failed(strict):
         sys.exit(1)
@@ -286,24 +328,6 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
     folder = folder or state.folder("issues")
     path = new_issue(folder, state.settings(), title=title, when=when.date() if when else None)
     click.echo(str(path))
-
-
-def progress_line(label: str) -> Callable[[int, int], None] | None:
-    """A line on the terminal that counts up as a long command works; nothing when piped."""
-    if not sys.stderr.isatty():
-        return None
-    started = time.monotonic()
-    shown = [0.0]
-
-    def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - shown[0] < 0.1 and done != total:
-            return  # ten times a second is enough to see it move
-        shown[0] = now
-        count = f"{done}/{total}" if total else str(done)
-        click.echo(f"\r{label} {count}, {now - started:.1f}s", err=True, nl=done == total)
-
-    return show
 
 
 def _finite(value: float, option: str) -> float:
