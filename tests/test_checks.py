@@ -70,10 +70,17 @@ CASES = {
         "",
         {},
     ),
-    "link-insecure": ("[old](http://x.example/)\n", "[new](https://x.example/)\n", "", {}),
+    # fired only where https is known to work: the same site over https in the issue, or a
+    # site on the HSTS preload list (an http-only site is no mistake)
+    "link-insecure": (
+        "[old](http://x.example/) and [new](https://x.example/b) [gh](http://github.com/a)\n",
+        "[new](https://x.example/) [small](http://small.example/)\n",
+        "",
+        {},
+    ),
     "link-text": (
-        "Read [here](https://x.example) or <https://x.example/y>.\n",
-        "Read [the guide](https://x.example).\n",
+        "Read [here](https://x.example), [here](https://x.example/z) or <https://x.example/y>.\n",
+        "Read [the guide](https://x.example), or the notes [here](https://x.example/n).\n",
         "",
         {},
     ),
@@ -131,19 +138,19 @@ def test_findings_carry_lines_and_clear_messages(write_issue, make_settings):
 def test_raw_html_comments_and_breaks_do_not_hide_links(write_issue, make_settings):
     body = (
         "<!-- markdownlint-disable MD033 -->\n\nA<br/>B\n\n"
-        '<p><a href="http://x.example">\n<!-- note -->\nhere</a></p>\n\n'
+        '<p><a href="http://github.com">\n<!-- note -->\nclick here</a></p>\n\n'
         "<div>\n<!-- open\n<!-- x -->\n<a href=''>gone</a> -->\n</div>\n"
     )
     found = findings(write_issue, make_settings, body)
     by_rule = {f.rule: f for f in found}
     assert by_rule["link-insecure"].line == 10
-    assert "'here'" in by_rule["link-text"].message
+    assert "'click here'" in by_rule["link-text"].message
     assert by_rule["link-broken"].line == 14  # the comment closed at the first -->
 
 
 def test_severities(write_issue, make_settings):
     found = rules(
-        findings(write_issue, make_settings, "[x](http://a.example) {% include x %} {: .c}\n")
+        findings(write_issue, make_settings, "[x](http://github.com) {% include x %} {: .c}\n")
     )
     assert ("link-insecure", "warning") in found
     assert ("template-leftover", "error") in found and ("template-leftover", "warning") in found
@@ -163,7 +170,27 @@ def test_preheader_and_size(write_issue, make_settings):
         + "\n\n".join(f"Paragraph {i} " + "word " * 40 for i in range(600))
     )
     found = rules(check_rendered(render_issue(load_issue(path, s), s), s).findings)
-    assert ("preheader", "warning") in found and ("size", "error") in found
+    assert ("size", "error") in found
+    assert ("preheader", "warning") not in found  # the body opens with words: they preview
+
+
+@pytest.mark.parametrize(
+    ("body", "warned"),
+    [
+        ("Hi! This week: three job ads people finish reading, and a patient telescope.\n", False),
+        ("Hi!\n", True),  # a preview of two words, then the footer's
+        ("https://example.org/a-link-alone-at-the-top-of-the-issue-body\n\nMore text.\n", True),
+        ("A long title for this issue. And then the body goes on from there at length.\n", True),
+        ("![A chart](https://x.example/c.png)\n", True),  # no text at all
+    ],
+)
+def test_no_preheader_is_said_only_when_the_inbox_would_show_little(
+    write_issue, make_settings, body, warned
+):
+    s = make_settings()
+    path = write_issue(f"---\ntitle: A long title for this issue\ndate: 2024-01-01\n---\n{body}")
+    found = rules(check_rendered(render_issue(load_issue(path, s), s), s).findings)
+    assert (("preheader", "warning") in found) == warned
 
 
 def test_schedule_past_only_for_recent_issues(write_issue, make_settings):
@@ -261,7 +288,7 @@ def test_cli_exit_codes_and_samples(tmp_path):
         )
 
     assert run("issues").returncode == 0
-    (tmp_path / "warn.md").write_text(HEADER.format(extra="") + "[here](https://x.example)\n")
+    (tmp_path / "warn.md").write_text(HEADER.format(extra="") + "[click here](https://x.example)\n")
     assert run(str(tmp_path)).returncode == 0
     assert run(str(tmp_path), "--strict").returncode == 1
     gh = run(str(tmp_path), "--format", "github")

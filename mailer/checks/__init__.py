@@ -8,18 +8,18 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | forbidden-markup | warning | script, iframe, video, form, body style, on*= ... (removed) |
 | image-alt | warning | image without alt text, or a placeholder alt (a file name, "image") |
 | image-src | error / warning | relative src without a `url` setting, empty src / `http:` src |
-| image-width | warning | what Outlook draws wrongly: a width past the column, an unknown size |
+| image-width | warning | what Outlook draws wrongly: a stretched local file, an inline image |
 | link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
 | anchor-missing | error | in-page `#anchor` with no such id in the email |
 | anchor-app | warning | in-page links: dead in Gmail for iOS (once per issue) |
-| link-insecure | warning | `http:` link |
-| link-text | warning | link text that says nothing ("here", "click here", a bare URL) |
+| link-insecure | warning | `http:` link to a site known to serve https (HSTS preload, the issue) |
+| link-text | warning | "here" to several places, "click here", a bare URL |
 | reference-unresolved | error | `[text][label]` with no `[label]: url` definition |
 | template-leftover | error / warning | `{% %}`, `{{ }}` not a merge tag / kramdown `{: }` |
 | placeholder | error | TK, TODO, FIXME, lorem ipsum |
 | subject | error / warning | empty subject / longer than 100 characters |
 | title | warning | no `title:`: the subject is taken from the file name |
-| preheader | warning | no preheader (`subtitle`): inboxes show the first body text |
+| preheader | warning | no preheader, and the body's first words preview poorly |
 | schedule-past | warning | a recent issue whose send time has passed |
 | schedule-same-day | warning | two issues on the same day (from `check_issues`) |
 | front-matter-key | warning | a near-miss of a known key (`subtitel`) |

@@ -6,6 +6,7 @@ import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mailer.checks.runner import Candidate
 from mailer.finding import Finding
@@ -58,14 +59,42 @@ def check_anchor_missing(s: Candidate) -> Iterator[Finding]:
 
 
 def check_link_insecure(s: Candidate) -> Iterator[Finding]:
-    for link in s.inventory.links:
-        if link.href.startswith("http://") and has_web_host(link.href):
-            yield s.finding(
-                s.line(link.index),
-                "link-insecure",
-                "warning",
-                f"{link.href} is http:, not https: (check whether https works)",
-            )
+    """An http: link to a site known, offline, to serve https: on Chromium's HSTS preload list
+    (browsers never ask it over http; the hstspreload package carries the list), or linked
+    with https: elsewhere in the same issue. Many small sites serve http only: a link to one
+    is no mistake, and without the network mailer cannot tell, so it says nothing."""
+    insecure = [link for link in s.inventory.links if link.href.startswith("http://")]
+    if not insecure:
+        return
+    secure_hosts = {
+        _host(link.href) for link in s.inventory.links if link.href.startswith("https://")
+    }
+    for link in insecure:
+        host = _host(link.href)
+        if not host or not has_web_host(link.href):
+            continue
+        if host in secure_hosts:
+            why = "this issue links the same site with https:"
+        elif _preloaded(host):
+            why = "the site is on the HSTS preload list: browsers only ever use https for it"
+        else:
+            continue
+        yield s.finding(
+            s.line(link.index),
+            "link-insecure",
+            "warning",
+            f"{link.href} is http:, but {why}; link to https://{link.href[7:]}",
+        )
+
+
+def _host(href: str) -> str:
+    return urlsplit(href).hostname or ""
+
+
+def _preloaded(host: str) -> bool:
+    import hstspreload
+
+    return bool(hstspreload.in_hsts_preload(host))
 
 
 _SAYS_NOTHING = {
@@ -84,15 +113,29 @@ _SAYS_NOTHING = {
 
 
 def check_link_text(s: Candidate) -> Iterator[Finding]:
+    """Link text a reader cannot tell apart: words that say nothing ("here", "this") used for
+    two or more different addresses in one issue (a screen reader's list of links then reads
+    "here, here"), "click here" anywhere (it names a gesture, not a place), a bare URL. One
+    "here" whose sentence says where it goes is fine (WCAG 2.4.4: link purpose in context)."""
+    targets: dict[str, set[str]] = {}
     for link in s.inventory.links:
         text = link.text.strip().strip(".:!").lower()
         if text in _SAYS_NOTHING:
+            targets.setdefault(text, set()).add(link.href)
+    for link in s.inventory.links:
+        text = link.text.strip().strip(".:!").lower()
+        if text in _SAYS_NOTHING and (text in _GESTURES or len(targets[text]) > 1):
             yield s.finding(
                 s.line(link.index),
                 "link-text",
                 "warning",
-                f"link text {link.text!r} says nothing out of context (screen readers list "
-                "links alone); name what it links to",
+                f"link text {link.text!r} says nothing out of context"
+                + (
+                    f" and leads to {len(targets[text])} different places in this issue"
+                    if text not in _GESTURES
+                    else ""
+                )
+                + " (screen readers list links alone); name what it links to",
             )
         elif text.startswith(("http://", "https://", "www.")) and " " not in text:
             yield s.finding(
@@ -103,6 +146,7 @@ def check_link_text(s: Candidate) -> Iterator[Finding]:
             )
 
 
+_GESTURES = {"click here", "click", "clicking here"}  # poor wherever they are
 _FILE_LIKE = re.compile(r"^[\w.-]+\.(png|jpe?g|gif|webp|svg|bmp|tiff?)$", re.IGNORECASE)
 _PLACEHOLDER_ALT = {
     "image",
@@ -170,15 +214,7 @@ def check_image_width(s: Candidate) -> Iterator[Finding]:
         )
         name = fit.src.split("?")[0].rsplit("/", 1)[-1][:80] or fit.src
         if fit.given is not None:
-            if fit.given > fit.column:
-                yield s.finding(
-                    line,
-                    "image-width",
-                    "warning",
-                    f"{name} asks for {fit.given} px, wider than its {fit.column} px column: "
-                    f"mailer draws it {fit.column} px wide (and scales its height)",
-                )
-            continue
+            continue  # a width mailer can keep, or clamps to the column: nothing to fix
         path = _local_file(s, fit.src)
         size = _image_size(path) if path else None
         if size is not None:
@@ -199,18 +235,17 @@ def check_image_width(s: Candidate) -> Iterator[Finding]:
                     f"it at full size, past the {fit.column} px column; give it a width",
                 )
             continue
-        if fit.block:
-            message = (
-                f"{name}: its size is unknown here, so Outlook for Windows gets the column's "
-                f"{fit.column} px; if it is narrower, give its width "
-                f'(![alt](address "300px") or ?w=300) or it is stretched'
-            )
-        else:
-            message = (
+        if not fit.block:
+            # alone in its paragraph, an image of unknown size gets the column's width, which
+            # fits (a screenshot or a chart usually is that wide); in a line of text it gets
+            # none, and Outlook draws it at whatever size it has
+            yield s.finding(
+                line,
+                "image-width",
+                "warning",
                 f"{name}, in a line of text, has no width: Outlook for Windows shows it at "
-                f"its natural size, whatever that is; give it a width"
+                f"its natural size, whatever that is; give it a width",
             )
-        yield s.finding(line, "image-width", "warning", message)
 
 
 def _local_file(s: Candidate, src: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,14 +44,30 @@ def check_title(s: Candidate) -> Iterator[Finding]:
 
 
 def check_preheader(s: Candidate) -> Iterator[Finding]:
-    if not s.rendered.preheader.strip():
-        yield s.finding(
-            s.issue.line_of("preheader") or s.issue.line_of("subtitle") or 1,
-            "preheader",
-            "warning",
-            "no preheader: inboxes show the first words of the body after the subject; "
-            "add a 'subtitle' (or 'preheader') to the front matter",
-        )
+    """No preheader, and what the inbox shows instead is poor: the body's first words are
+    few, an address, or the subject again. A body that opens with a sentence reads well
+    there (most real issues without a subtitle do), and is left alone."""
+    if s.rendered.preheader.strip():
+        return
+    opening = " ".join(html.unescape(_TAGS.sub(" ", s.rendered.body_html)).split())[:PREVIEW]
+    subject = s.rendered.subject.lower()
+    repeats = len(subject) >= 12 and opening.lower().startswith(subject)
+    address = opening.lower().startswith(("http://", "https://", "www."))
+    if len(opening) >= MIN_PREVIEW and not repeats and not address:
+        return
+    shown = f"{opening!r}" if opening else "nothing (the body has no text)"
+    yield s.finding(
+        s.issue.line_of("preheader") or s.issue.line_of("subtitle") or 1,
+        "preheader",
+        "warning",
+        f"no preheader: after the subject, inboxes would show {shown}; "
+        "add a 'subtitle' (or 'preheader') to the front matter",
+    )
+
+
+PREVIEW = 90  # characters of preview an inbox shows after the subject, about
+MIN_PREVIEW = 40  # fewer than this: the preview shows little, or the footer's words
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def check_front_matter_key(s: Candidate) -> Iterator[Finding]:
