@@ -33,7 +33,8 @@ RULE_IDS = frozenset(
         "footer-language", "footer-address", "heading-skip", "layout-table",
         "link-dead", "link-moved", "link-soft-404", "link-timeout", "link-unreachable",
         "link-tls", "link-redirect-loop", "link-server-error", "link-rate-limited",
-        "link-refused", "link-unchecked",
+        "link-refused", "link-unchecked", "link-malformed", "link-local", "link-private",
+        "markdown-debris", "doubled-word", "merge-tag-unknown", "header-cut", "template-unchanged",
     }
 )  # fmt: skip
 NEVER_SILENCED = "issue"  # a file that cannot be read: not a matter of taste

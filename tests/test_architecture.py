@@ -72,6 +72,7 @@ LAYERS: list[set[str]] = [
         "mailer.checks.email",
         "mailer.checks.links",
         "mailer.checks.meta",
+        "mailer.checks.mistakes",
         "mailer.checks",
     },
     {"mailer.message", "mailer.output", "mailer.github", "mailer.batch"},

@@ -339,3 +339,20 @@ def test_same_day_passes_for_different_days_and_drafts(tmp_path, make_settings):
 def test_size_and_preheader_pass_for_a_normal_issue(write_issue, make_settings):
     found = {f.rule for f in findings(write_issue, make_settings, "A short issue.\n")}
     assert "size" not in found and "preheader" not in found
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("[WIP][RFC] A new parser\n", False),  # tags written as text
+        ("[ZH][EN] 双语 bilingual notes\n", False),
+        ("See [WIP][RFCS]\n\n[rfcs2]: https://x.example/rfc\n", True),  # near a defined label
+        ("[std][BTree] map\n", True),  # a reference link whose label is missing
+        ("[The guide][guide] is here\n", True),
+    ],
+)
+def test_bracket_tags_are_text_and_broken_references_are_errors(
+    write_issue, make_settings, body, reported
+):
+    found = findings(write_issue, make_settings, body)
+    assert ("reference-unresolved" in {f.rule for f in found}) == reported, found

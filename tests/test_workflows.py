@@ -156,7 +156,7 @@ def test_publish_runs_as_the_action_would_twice(tmp_path, buttondown):
 def test_build_summarizes_and_check_annotates_each_finding_once_in_actions(tmp_path):
     (tmp_path / "issues").mkdir()
     (tmp_path / "issues" / "a.md").write_text(
-        "---\ntitle: A | B\ndate: 2024-01-01\n---\nSee [here](https://x.example).\n"
+        "---\ntitle: A | B\ndate: 2024-01-01\n---\nSee [click here](https://x.example).\n"
     )
     summary = tmp_path / "summary.md"
     env = {

@@ -1,4 +1,4 @@
-"""The gate, ``mailer check``: every rule, each a small function ``check_<rule>(candidate)``
+r"""The gate, ``mailer check``: every rule, each a small function ``check_<rule>(candidate)``
 yielding Findings (``runner.py`` runs them, ``issues.py`` over many issues, ``report.py`` says
 what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to them.
 
@@ -30,6 +30,14 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | footer-address | warning | `commercial = true` and no postal `address` |
 | heading-skip | warning | a heading level skipped (h2 → h4) |
 | layout-table | warning | a table with no header cells and no role="presentation" |
+| link-malformed | error | a mistyped scheme (`htps:`, `http//`) or a placeholder (`TODO`) address |
+| link-local | error | localhost, 127.0.0.1, a private address, `file:` |
+| link-private | warning | a document's editing address (Google Docs `/edit`, a Drive folder) |
+| markdown-debris | error | a link or image that did not parse, `**` left open: shown as written |
+| doubled-word | warning | a word typed twice ("the the") |
+| merge-tag-unknown | error / warning | `*\|TAG\|*` the provider does not fill / a near miss |
+| header-cut | warning | a header value YAML cut at ` #` (the rest read as a comment) |
+| template-unchanged | error | the placeholder words `mailer new` or `mailer init` wrote |
 """
 
 from __future__ import annotations
@@ -69,6 +77,16 @@ from mailer.checks.meta import (
     check_subject,
     check_title,
 )
+from mailer.checks.mistakes import (
+    check_doubled_word,
+    check_header_cut,
+    check_link_local,
+    check_link_malformed,
+    check_link_private,
+    check_markdown_debris,
+    check_merge_tag_typo,
+    check_template_unchanged,
+)
 from mailer.checks.runner import Candidate, Rule, run_rules
 from mailer.config import Settings
 from mailer.gatepolicy import drop_silenced, silenced_lines
@@ -100,6 +118,14 @@ RULES: tuple[Rule, ...] = (
     check_footer_words,
     check_heading_skip,
     check_layout_table,
+    check_link_malformed,
+    check_link_local,
+    check_link_private,
+    check_markdown_debris,
+    check_doubled_word,
+    check_merge_tag_typo,
+    check_header_cut,
+    check_template_unchanged,
 )
 
 

@@ -3,6 +3,7 @@ readers literally, placeholders, and reference links that never resolved."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 
@@ -138,9 +139,26 @@ def check_reference_unresolved(s: Candidate) -> Iterator[Finding]:
             continue
         for match in _UNRESOLVED.finditer(text):
             label = match[2] or match[1]
+            if _is_tag_pair(match[1], label) and not _near_a_definition(label, s.issue.body):
+                continue  # "[WIP][RFC]", "[ZH][EN]": tags written as text, not a broken link
             yield s.finding(
                 s.line(index),
                 "reference-unresolved",
                 "error",
                 f"reference link {match[0]!r} shows as text: no '[{label}]: URL' defines it",
             )
+
+
+_TAG = re.compile(r"[A-Z0-9][A-Z0-9._+-]{0,15}")
+_DEFINITION = re.compile(r"^ {0,3}\[([^\]]{1,999})\]:[ \t]*\S", re.M)
+
+
+def _is_tag_pair(text: str, label: str) -> bool:
+    """Both parts short and upper-case, as bracket tags are written ("[WIP][RFC]")."""
+    return bool(_TAG.fullmatch(text) and _TAG.fullmatch(label))
+
+
+def _near_a_definition(label: str, body: str) -> bool:
+    """Whether the issue defines a reference whose name is close to `label` (a typo)."""
+    defined = [name.strip().lower() for name in _DEFINITION.findall(body)]
+    return bool(difflib.get_close_matches(label.lower(), defined, n=1, cutoff=0.75))

@@ -222,6 +222,7 @@ class Provider(ABC):
     # it sends (the gate reports any other braces; listmonk escapes them)
     unsubscribe_tag: ClassVar[str]
     merge_variables: ClassVar[frozenset[str]] = frozenset()
+    merge_tags: ClassVar[frozenset[str]] = frozenset()  # *|TAG|*, Mailchimp's kind
     merge_blocks: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, http: HttpClient, options: Mapping[str, Any], sender: str = "") -> None:

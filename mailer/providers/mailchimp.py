@@ -79,6 +79,19 @@ class MailchimpProvider(Provider):
     )
     listing_shows_markers: ClassVar[bool] = False
     unsubscribe_tag: ClassVar[str] = "*|UNSUB|*"  # its merge tags are *|TAG|*, never braces
+    # the merge tags Mailchimp fills in itself ("All the Merge Tags Cheat Sheet",
+    # https://mailchimp.com/help/all-the-merge-tags-cheat-sheet/), besides the audience's own
+    # fields (FNAME, LNAME, ADDRESS, PHONE, BIRTHDAY by default)
+    merge_tags: ClassVar[frozenset[str]] = frozenset(
+        {
+            "FNAME", "LNAME", "EMAIL", "ADDRESS", "PHONE", "BIRTHDAY", "UNSUB", "UPDATE_PROFILE",
+            "FORWARD", "ARCHIVE", "ARCHIVE_LINK_SHORT", "ABOUT_LIST", "REWARDS", "REWARDS_TEXT",
+            "CURRENT_YEAR", "MC:SUBJECT", "MC_PREVIEW_TEXT", "MC:TOC", "MC:SHARE", "MC:DATE",
+            "LIST:NAME", "LIST:COMPANY", "LIST:DESCRIPTION", "LIST:ADDRESS", "LIST:ADDRESSLINE",
+            "LIST:PHONE", "LIST:URL", "LIST:SUBSCRIBE", "LIST:RECIPIENTS", "LIST:SUBSCRIBERS",
+            "EMAIL_UID", "END:IF", "ELSE:", "MC_LANGUAGE_LABEL", "USER:COMPANY", "USER:URL",
+        }
+    )  # fmt: skip
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:
