@@ -73,6 +73,7 @@ WRITTEN_RIGHT = [
     "[the paper](https://example.org/a%20paper) **bold** and __strong__ done.\n",
     "I love love love it; that that is how it is; a [public doc](https://docs.google.com/document/d/1AbC/view).\n",
     "[the demo](https://demo.example.org:8000/) [a host](http://10.example.org/)\n",
+    "[the plan](https://docs.google.com/document/d/1AbC/edit?usp=sharing)\n",  # shared
     '---\ntitle: "Field Notes #2 - hiring season"\nsubtitle: A long enough preview\ndate: 2024-01-01\n---\nHi.\n',  # noqa: E501
     "Welcome: write to us about your research computing team.\n",
     "Use `**kwargs` in code and `[x](a b)` too:\n\n```\n[x](a b) **open\nthe the\n```\n",

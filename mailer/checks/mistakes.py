@@ -104,6 +104,8 @@ def _local_only(href: str) -> str:
 def check_link_private(s: Candidate) -> Iterator[Finding]:
     """A document's editing address: it asks readers to sign in or to request access."""
     for link in s.inventory.links:
+        if "usp=shar" in link.href:
+            continue  # copied from the Share dialog: shared with whoever has the link
         for pattern, what in _PRIVATE_DOCS:
             if pattern.search(link.href):
                 yield s.finding(
