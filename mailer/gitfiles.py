@@ -1,4 +1,5 @@
-"""Which files Git says changed: for checking only what a pull request touches."""
+"""Git, asked from the commands that look at history: which issue files changed since a ref
+(``check --changed-since``), and the one way to run git (``shots --compare`` too)."""
 
 from __future__ import annotations
 
@@ -18,22 +19,29 @@ def changed_files(ref: str, within: list[Path]) -> set[Path]:
     if not candidates:
         return set()
     where = next(iter(candidates)).parent
-    top = Path(_git(["rev-parse", "--show-toplevel"], where).strip())
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], where, f"no commit {ref!r}")
-    listed = _git(["diff", "--name-only", "-z", ref, "--"], top)
-    listed += _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
+    top = Path(git(["rev-parse", "--show-toplevel"], where, "--changed-since").strip())
+    commit(ref, where, "--changed-since")
+    listed = git(["diff", "--name-only", "-z", ref, "--"], top, "--changed-since")
+    listed += git(["ls-files", "--others", "--exclude-standard", "-z"], top, "--changed-since")
     changed = {(top / name).resolve() for name in listed.split("\0") if name}
     return {path for resolved, path in candidates.items() if resolved in changed}
 
 
-def _git(args: list[str], cwd: Path, failure: str = "") -> str:
+def commit(ref: str, cwd: Path, option: str) -> str:
+    """The full commit `ref` names; ConfigError when it names none."""
+    return git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd, option, ref).strip()
+
+
+def git(args: list[str], cwd: Path, option: str, ref: str = "") -> str:
+    """What `git ARGS` prints in `cwd`; ConfigError, a usage error of `option`, when there is
+    no git, no repository, or (`ref` given) no such commit."""
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
         )
     except FileNotFoundError:
-        raise ConfigError("--changed-since needs git on PATH") from None
+        raise ConfigError(f"{option} needs git on PATH") from None
     if done.returncode != 0:
-        said = failure or (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise ConfigError(f"--changed-since: {said}")
+        said = f"no commit {ref!r}" if ref else (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise ConfigError(f"{option}: {said}")
     return done.stdout

@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -24,9 +23,10 @@ from typing import Any
 
 from mailer.build import render_path
 from mailer.config import Settings, load_settings
-from mailer.errors import MailerError, OutputError
+from mailer.errors import MailerError
+from mailer.gitfiles import commit, git
 from mailer.limits import GMAIL_CLIP_BYTES
-from mailer.pictures import VIEWS, Camera, ShotsUnavailable, browser, difference
+from mailer.pictures import VIEWS, Camera, browser, difference
 from mailer.render import Rendered
 
 
@@ -104,29 +104,16 @@ def parse_views(text: str) -> list[str]:
 def worktree(ref: str, near: Path) -> Iterator[tuple[Path, Path]]:
     """A temporary checkout of `ref` of the Git repository holding `near`: (its top folder,
     the repository's top folder). Removed afterwards."""
-    top = _git(["rev-parse", "--show-toplevel"], near).strip()
-    commit = _git(["rev-parse", "--verify", f"{ref}^{{commit}}"], near).strip()
+    top = git(["rev-parse", "--show-toplevel"], near, "--compare").strip()
+    full = commit(ref, near, "--compare")
     folder = Path(tempfile.mkdtemp(prefix="mailer-shots-"))
-    _git(["worktree", "add", "--detach", "--quiet", str(folder / "tree"), commit], near)
+    git(["worktree", "add", "--detach", "--quiet", str(folder / "tree"), full], near, "--compare")
     try:
         yield folder / "tree", Path(top)
     finally:
         with contextlib.suppress(MailerError):
-            _git(["worktree", "remove", "--force", str(folder / "tree")], near)
+            git(["worktree", "remove", "--force", str(folder / "tree")], near, "--compare")
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _git(args: list[str], cwd: Path) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-        )
-    except FileNotFoundError:
-        raise ShotsUnavailable("--compare needs git on PATH") from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise OutputError(cwd, f"git {args[0]}: {said}")
-    return done.stdout
 
 
 # -- the whole run ------------------------------------------------------------------------

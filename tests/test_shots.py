@@ -122,7 +122,8 @@ def test_a_bad_view_or_ref_is_a_clear_error(news):
     bad = mailer("shots", "issues", "--views", "desktop,fax", cwd=news)
     assert bad.returncode == 2 and "unknown view fax" in bad.stderr
     ref = mailer("shots", "issues", "--views", "mobile", "--compare", "no-such-ref", cwd=news)
-    assert ref.returncode == 1 and "Traceback" not in ref.stderr and "git rev-parse" in ref.stderr
+    assert ref.returncode == 2 and "Traceback" not in ref.stderr
+    assert "--compare: no commit 'no-such-ref'" in ref.stderr
     assert parse_views("outlook-desktop,desktop") == ["desktop", "outlook-desktop"]
 
 
