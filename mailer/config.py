@@ -33,6 +33,7 @@ from mailer.settings_rules import (
     WHOLE_RANGES,
     address_ok,
     archive_path_problem,
+    smtp_value_problem,
     timeout_ok,
     timeout_problem,
 )
@@ -237,6 +238,9 @@ def _read_config(path: Path) -> dict[str, Any]:
                 if key not in _KNOWN["smtp"]:
                     known = ", ".join(sorted(_KNOWN["smtp"]))
                     raise ConfigError(f"unknown key smtp.{key} (known: {known})", source=str(path))
+                problem = smtp_value_problem(key, value)
+                if problem:
+                    raise ConfigError(f"smtp.{key} {problem}", source=str(path))
                 values.setdefault("smtp", {})[key] = value
                 continue
             if key not in _KNOWN[section]:

@@ -54,3 +54,25 @@ def archive_path_problem(template: str) -> str:
     if any(segment in ("", ".", "..") for segment in segments):
         return 'must be a relative path inside the archive, without "..", "." or "//"'
     return ""
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def smtp_value_problem(key: str, value: object) -> str:
+    """Why a value of ``[smtp]`` will not do, or "" (the addresses are checked when sending)."""
+    if key == "port":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+            return f"must be a port number from 1 to 65535, not {value!r}"
+    elif key == "security":
+        if value not in SMTP_SECURITY:
+            return f"must be one of {', '.join(SMTP_SECURITY)}, not {value!r}"
+    elif key == "to":
+        if not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
+            return f"must be an address or a list of addresses, not {value!r}"
+    elif not isinstance(value, str):
+        return f"must be a string, not {value!r}"
+    return ""

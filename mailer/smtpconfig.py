@@ -54,8 +54,10 @@ def smtp_settings(settings: Settings, env: Mapping[str, str] | None = None) -> S
     port_value = pick("port", "MAILER_SMTP_PORT", SECURITY_PORTS[security])
     try:
         port = int(port_value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"smtp port must be a number, not {port_value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        port = 0
+    if not 0 < port < 65536:
+        raise ConfigError(f"smtp port must be a number from 1 to 65535, not {port_value!r}")
     to = pick("to", "MAILER_TEST_TO")
     listed = tuple(str(a) for a in to) if isinstance(to, list) else (str(to),)
     test_to = tuple(recipients(listed, "MAILER_TEST_TO (or [smtp] to)"))

@@ -177,3 +177,28 @@ def test_a_non_ascii_api_key_is_a_clear_error_not_a_traceback(tmp_path):
     with pytest.raises(ConfigError, match="not ASCII") as caught:
         get_provider(settings, env)
     assert "ключ" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[smtp]\nport = inf\n", "smtp.port must be a port number from 1 to 65535, not inf"),
+        ("[smtp]\nport = 99999\n", "smtp.port must be a port number"),
+        ('[smtp]\nsecurity = "tls"\n', "smtp.security must be one of starttls, ssl, none"),
+        ("[smtp]\nto = [1]\n", "smtp.to must be an address or a list of addresses"),
+        ("[smtp]\nhost = 5\n", "smtp.host must be a string"),
+    ],
+)
+def test_smtp_settings_are_checked_at_load(tmp_path, table, message):
+    """Found by the settings fuzzer: port = inf once ended test-send in a traceback."""
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path, table), env={})
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "abc", "1e400"])
+def test_an_smtp_port_from_the_environment_is_a_port(port, make_settings):
+    from mailer.smtpconfig import smtp_settings
+
+    env = {"MAILER_SMTP_HOST": "127.0.0.1", "MAILER_SMTP_PORT": port}
+    with pytest.raises(ConfigError, match="smtp port must be a number from 1 to 65535"):
+        smtp_settings(make_settings(), env)
