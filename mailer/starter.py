@@ -8,6 +8,7 @@ renders the same bytes as the editor's machine did.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -63,7 +64,7 @@ PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
 def start_newsletter(
-    folder: Path, *, name: str, provider: str, today: date, version: str = __version__
+    folder: Path, *, name: str, provider: str, today: date, version: str | None = None
 ) -> list[Path]:
     """Write a new newsletter's files into `folder` and return their paths.
 
@@ -106,15 +107,54 @@ def start_newsletter(
     return sorted(files)
 
 
-def requirements(version: str = __version__) -> str:
-    """Exact pins: this mailer, and every installed library it depends on, transitively."""
+def requirements(version: str | None = None) -> str:
+    """Exact pins: this mailer (a release `version`, else as it was installed here), and every
+    installed library it depends on, transitively."""
+    mailer = f"{DISTRIBUTION}=={version}" if version else install_pin()[0]
     lines = [
         "# mailer and everything it runs on, pinned: each run renders the same bytes.",
         "# Dependabot proposes updates; the Check workflow shows what they change.",
-        f"{DISTRIBUTION}=={version}",
+        mailer,
     ]
     lines += [f"{dist}=={found}" for dist, found in sorted(_dependencies(DISTRIBUTION))]
     return "\n".join(lines) + "\n"
+
+
+def install_pin(
+    direct_url: str | bool | None = False, version: str = __version__
+) -> tuple[str, str]:
+    """How this mailer was installed, as a requirements line a fresh machine (a GitHub runner)
+    can install from, and a warning when there is none. Read from the installer's own record
+    (PEP 610's direct_url.json): none is a release from an index (``==version``); a Git
+    checkout at a commit is ``name @ git+URL@commit``; a local folder, a wheel or a sdist file,
+    or a Git repository only this machine has, cannot be installed elsewhere: the line is a
+    comment that says what to put there, and the warning says so."""
+    if direct_url is False:
+        try:
+            direct_url = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        except metadata.PackageNotFoundError:
+            direct_url = None
+    if not direct_url:
+        return f"{DISTRIBUTION}=={version}", ""
+    try:
+        record = json.loads(str(direct_url))
+        url = str(record["url"])
+    except (ValueError, KeyError, TypeError):
+        return f"{DISTRIBUTION}=={version}", ""
+    vcs = record.get("vcs_info") or {}
+    if vcs.get("vcs") == "git" and vcs.get("commit_id") and not url.startswith("file:"):
+        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", ""
+    where = "a Git repository on this machine" if vcs else "a local folder or file"
+    line = (
+        f"# {DISTRIBUTION}: this mailer was installed from {where} ({url}), which a GitHub "
+        f"runner cannot reach. Put one of these here: {DISTRIBUTION}=={version} (a release), "
+        f"or {DISTRIBUTION} @ git+https://github.com/OWNER/REPO@<full commit>"
+    )
+    warning = (
+        f"requirements.txt: mailer was installed from {where}, which GitHub cannot install; "
+        "its first line says what to put there before you push"
+    )
+    return line, warning
 
 
 # what `mailer shots` draws with, for the pull-request pictures; pinned like the rest (these
@@ -192,7 +232,9 @@ def _target(folder: Path, relative: str, slug: str) -> Path:
 
 def _fill(text: str, name: str, provider: str, first_date: date, slug: str) -> str:
     cls = PROVIDERS[provider]
-    secrets = [(env, env.removeprefix("MAILER_")) for env in cls.api_key_env]
+    # the variable mailer reads first, from the repository secret of the same name without
+    # MAILER_ (the others are fallbacks for keys already set up elsewhere): each named once
+    secrets = [(cls.api_key_env[0], cls.api_key_env[0].removeprefix("MAILER_"))]
     words = {
         "NAME": name,
         "NAME_QUOTED": name.replace("\\", "\\\\").replace('"', '\\"'),  # TOML and YAML alike

@@ -314,3 +314,60 @@ def test_the_pictures_job_draws_only_the_issues_a_pull_request_changes(tmp_path)
     git("add", ".")
     git("commit", "-q", "-m", "next")
     assert run_changed(2) == ("issues=issues/2030-01-01-next.md \n", "")
+
+
+@pytest.mark.parametrize("provider", ["buttondown", "mailchimp", "listmonk", "kit"])
+def test_each_secret_is_named_once(tmp_path, provider):
+    start_newsletter(tmp_path, name="Field Notes", provider=provider, today=TODAY)
+    readme = (tmp_path / "README.md").read_text()
+    secret = f"{provider.upper()}_API_KEY"
+    line = next(line for line in readme.splitlines() if "Secrets and variables" in line)
+    assert line.count(f"`{secret}`") == 1, line
+    publish = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text())
+    env = publish["jobs"]["sync"]["steps"][-1]["env"]
+    assert [v for v in env.values() if "secrets." in v] == [f"${{{{ secrets.{secret} }}}}"]
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "line", "warned"),
+    [
+        (None, "newsletter-as-code==1.2.3", False),  # from an index: a release
+        (
+            '{"url": "https://github.com/o/newsletter-as-code.git", "vcs_info": {"vcs": "git",'
+            ' "commit_id": "0123456789abcdef0123456789abcdef01234567", "requested_revision": "main"}}',  # noqa: E501
+            "newsletter-as-code @ git+https://github.com/o/newsletter-as-code.git"
+            "@0123456789abcdef0123456789abcdef01234567",
+            False,
+        ),
+        (
+            '{"url": "file:///home/me/newsletter-as-code", "vcs_info": {"vcs": "git",'
+            ' "commit_id": "0123456789abcdef0123456789abcdef01234567"}}',
+            "# newsletter-as-code: this mailer was installed from a Git repository on this machine",
+            True,
+        ),
+        ('{"url": "file:///work/main", "dir_info": {"editable": true}}', "# newsletter-as-code:", True),  # noqa: E501
+        (
+            '{"url": "file:///tmp/newsletter_as_code-1.2.3-py3-none-any.whl", "archive_info": {}}',
+            "# newsletter-as-code: this mailer was installed from a local folder or file",
+            True,
+        ),
+    ],
+)  # fmt: skip
+def test_the_pin_says_how_this_mailer_was_installed(direct_url, line, warned):
+    """PEP 610's record of the install decides; nothing silently pins a version that a runner
+    cannot install."""
+    from mailer.starter import install_pin
+
+    pin, warning = install_pin(direct_url, "1.2.3")
+    assert pin.startswith(line) and bool(warning) == warned
+    if warned:
+        assert "newsletter-as-code==1.2.3" in pin and "git+https://" in pin
+
+
+def test_init_warns_when_this_mailer_came_from_a_local_folder(tmp_path):
+    """This checkout's own environment is an editable install: init says what to do."""
+    result = mailer("init", "news", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Warning: requirements.txt: mailer was installed from a local folder" in result.stderr
+    first = (tmp_path / "news" / "requirements.txt").read_text().splitlines()[2]
+    assert first.startswith("# newsletter-as-code: this mailer was installed from a local folder")

@@ -367,12 +367,15 @@ def init(folder: Path, name: str | None, provider: str) -> None:
 
     Example: mailer init my-newsletter --name "Field Notes" --provider kit
     """
-    from mailer.starter import start_newsletter
+    from mailer.starter import install_pin, start_newsletter
 
     name = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
     written = start_newsletter(folder, name=name, provider=provider.lower(), today=date.today())
     for path in written:
         click.echo(str(path))
+    warning = install_pin()[1]
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     issue = next(p for p in written if p.parent.name == "issues")
     click.echo(
         f"\nStarted {name!r} in {folder}. Next:\n"
