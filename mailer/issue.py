@@ -97,6 +97,13 @@ def find_issues(paths: list[Path], *, empty_ok: bool = False) -> list[Path]:
             found.extend(inside)
         elif path.is_file():
             found.append(path)
+        elif path.name == "issues" and not path.exists():
+            # the default folder, missing: most likely a folder that is no newsletter yet
+            raise IssueError(
+                path,
+                'no such folder: start a newsletter here with `mailer init .` (or `mailer new '
+                '"Title"` for a first issue), or name the issue files to use',
+            )
         else:
             raise IssueError(path, "no such file or folder")
     return found

@@ -303,3 +303,9 @@ def test_an_age_older_than_the_calendar_means_every_issue(tmp_path):
     result = run("check", "--links", "--since", "3000y", "issues", cwd=tmp_path)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "0 addresses" in result.stdout + result.stderr
+
+
+def test_an_empty_folder_says_what_to_run(tmp_path):
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "issues: no such folder: start a newsletter here with `mailer init .`" in result.stderr
