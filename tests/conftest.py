@@ -186,3 +186,15 @@ def any_provider(request: pytest.FixtureRequest) -> Iterator[ProviderUnderTest]:
     from fakes import FAKES
 
     yield from serve(FAKES[request.param]())
+
+
+def git(cwd: Path, *args: str) -> None:
+    """Run git in a test's own repository, as an editor with a name would."""
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )

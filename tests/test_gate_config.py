@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import git
 from mailer.finding import Finding
 from mailer.github import annotations_that_fit
 
@@ -85,15 +86,6 @@ def test_statistics_count_per_rule(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["3", "link-text", "warning"]
     assert lines[-1] == "1 issue checked: 0 errors, 5 warnings"
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=E", "-c", "user.email=e@x", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_changed_since_checks_only_what_changed(tmp_path):

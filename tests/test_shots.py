@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, git
 from mailer.config import load_settings
 from mailer.pictures import VIEWS, placeholders
 from mailer.shots import parse_views, take_shots
@@ -29,15 +29,6 @@ def mailer(
         text=True,
         timeout=300,
         env={**os.environ, **(env or {})},
-    )
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
     )
 
 
