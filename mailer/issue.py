@@ -101,7 +101,7 @@ def find_issues(paths: list[Path], *, empty_ok: bool = False) -> list[Path]:
             # the default folder, missing: most likely a folder that is no newsletter yet
             raise IssueError(
                 path,
-                'no such folder: start a newsletter here with `mailer init .` (or `mailer new '
+                "no such folder: start a newsletter here with `mailer init .` (or `mailer new "
                 '"Title"` for a first issue), or name the issue files to use',
             )
         else:
