@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,7 +92,9 @@ def _host(href: str) -> str:
     return urlsplit(href).hostname or ""
 
 
+@lru_cache(maxsize=4096)
 def _preloaded(host: str) -> bool:
+    """0.4 ms a look-up in hstspreload's list: each host is looked up once per process."""
     import hstspreload
 
     return bool(hstspreload.in_hsts_preload(host))

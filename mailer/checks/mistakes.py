@@ -21,7 +21,7 @@ _PLACEHOLDER_TARGET = {"todo", "tk", "tbd", "fixme", "xxx", "link", "url", "#tod
 # closed, emphasis left open, shown to readers as written
 _LINK_DEBRIS = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^)\n]*\s[^)\n]*\)|[^)\n]*$)")
 _OPEN_STRONG = re.compile(r"(?:^|\s)\*\*(?=\S)[^*\n]{1,200}$|(?:^|\s)__(?=\S)[^_\n]{1,200}$")
-_DOUBLED = re.compile(r"\b([A-Za-z]{2,})\s+\1\b", re.I)
+_DOUBLED = re.compile(r"\b([A-Za-z]{2,}+)\s++\1\b", re.I)  # possessive: no backtracking into a word
 _DOUBLES_OK = {"that", "had", "is", "can", "do", "no", "bye", "la", "ha", "so", "very", "her"}
 # editing addresses of documents that only their owner (or their organisation) can open
 _PRIVATE_DOCS = (
@@ -36,6 +36,7 @@ _PRIVATE_DOCS = (
     ),
     (re.compile(r"onedrive\.live\.com/edit"), "a OneDrive editing link"),
 )
+_DOC_SITES = ("google.com", "sharepoint.com", "live.com")  # where _PRIVATE_DOCS can match
 _MAILCHIMP_TAG = re.compile(r"\*\|([A-Z0-9_:]{1,40})\|\*")
 _HEADER_KEYS = ("title", "subject", "subtitle", "preheader")
 
@@ -82,7 +83,14 @@ def check_link_local(s: Candidate) -> Iterator[Finding]:
             )
 
 
+# what a local-only address can start with: the rest of the checks are dear (urlsplit, an
+# address parsed), and almost no address is local
+_MAYBE_LOCAL = re.compile(r"file:|https?://(?:[^/@]*@)?(?:localhost|\[|\d|[^/:?#]*\.local)", re.I)
+
+
 def _local_only(href: str) -> str:
+    if not _MAYBE_LOCAL.match(href):
+        return ""
     if href.lower().startswith("file:"):
         return "a file on your own computer"
     if not href.lower().startswith(("http://", "https://")):
@@ -104,8 +112,8 @@ def _local_only(href: str) -> str:
 def check_link_private(s: Candidate) -> Iterator[Finding]:
     """A document's editing address: it asks readers to sign in or to request access."""
     for link in s.inventory.links:
-        if "usp=shar" in link.href:
-            continue  # copied from the Share dialog: shared with whoever has the link
+        if "usp=shar" in link.href or not any(site in link.href for site in _DOC_SITES):
+            continue  # copied from the Share dialog (shared with whoever has the link), or no doc
         for pattern, what in _PRIVATE_DOCS:
             if pattern.search(link.href):
                 yield s.finding(
