@@ -122,7 +122,7 @@ def rewrite(corpus: Path, folder: Path, port: int) -> int:
 
 def main() -> None:
     from mailer import linkcheck
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
     from mailer.linkcheck import check_links
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -35,12 +35,12 @@ MJML_VERSION = "4.15.3"
 
 def mjml_documents(folder: Path) -> int:
     """Each issue's complete MJML, as mailer's layout writes it before compiling."""
-    from mailer.config import Settings
-    from mailer.htmlwriter import markdown_to_html
-    from mailer.issue import load_issue
-    from mailer.layout import BODY_PLACEHOLDER, layout_context, layout_source
-    from mailer.markdown import parse_markdown
-    from mailer.sanitize import clean_body
+    from mailer.core.config import Settings
+    from mailer.issue.load import load_issue
+    from mailer.issue.markdown import parse_markdown
+    from mailer.issue.sanitize import clean_body
+    from mailer.render.htmlwriter import markdown_to_html
+    from mailer.render.layout import BODY_PLACEHOLDER, layout_context, layout_source
 
     settings = Settings()
     count = 0

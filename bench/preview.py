@@ -23,9 +23,9 @@ DEFAULT = ROOT.parent / "shared" / "corpus" / "research-computing-teams" / "0139
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from mailer.config import Settings
-    from mailer.preview import PreviewSite
-    from mailer.preview_server import PreviewServer
+    from mailer.core.config import Settings
+    from mailer.preview.pages import PreviewSite
+    from mailer.preview.server import PreviewServer
 
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import launch  # launched as the tests launch it

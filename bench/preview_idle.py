@@ -29,9 +29,9 @@ def archive_of(size: int, folder: Path) -> None:
 
 
 def main() -> None:
-    from mailer.config import Settings
-    from mailer.preview import PreviewSite
-    from mailer.preview_server import PreviewServer
+    from mailer.core.config import Settings
+    from mailer.preview.pages import PreviewSite
+    from mailer.preview.server import PreviewServer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="188,1880")

@@ -23,16 +23,16 @@ MAILER = [sys.executable, "-m", "mailer"]
 
 def per_issue(folder: Path, passes: int) -> dict[str, float]:
     """Median and p95 of load + render per issue, and the median of each stage."""
-    from mailer import layout_shapes
     from mailer.checks import check_rendered
-    from mailer.config import Settings
-    from mailer.htmlwriter import markdown_to_html
-    from mailer.issue import find_issues, load_issue
-    from mailer.layout import compile_email, layout_context, layout_source
-    from mailer.markdown import parse_markdown
-    from mailer.plaintext import markdown_to_text
-    from mailer.render import render_issue
-    from mailer.sanitize import clean_body
+    from mailer.core.config import Settings
+    from mailer.issue.load import find_issues, load_issue
+    from mailer.issue.markdown import parse_markdown
+    from mailer.issue.sanitize import clean_body
+    from mailer.render import layout_shapes
+    from mailer.render.htmlwriter import markdown_to_html
+    from mailer.render.layout import compile_email, layout_context, layout_source
+    from mailer.render.pipeline import render_issue
+    from mailer.render.plaintext import markdown_to_text
 
     settings = Settings()
     paths = find_issues([folder])

@@ -55,7 +55,7 @@ def run_provider(
     from fakes.server import FakeServer
 
     from conftest import ProviderUnderTest
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
     from mailer.sync import sync
 
     fake = FAKES[name](page_size=PAGES[name])

@@ -17,9 +17,9 @@ __version__ = "0.1.0"  # the only place: pyproject.toml reads it from here
 __all__ = ["__version__", "get_provider", "load_issue", "load_settings", "render_issue"]
 
 _EXPORTS = {
-    "load_settings": "mailer.config",
-    "load_issue": "mailer.issue",
-    "render_issue": "mailer.render",
+    "load_settings": "mailer.core.config",
+    "load_issue": "mailer.issue.load",
+    "render_issue": "mailer.render.pipeline",
     "get_provider": "mailer.providers",
 }
 

@@ -17,8 +17,8 @@ import click
 from mailer import __version__
 from mailer.commands import REVIEW, SENDING, WRITING
 from mailer.commands.state import State
-from mailer.errors import ConfigError, MailerError
-from mailer.secrets import RedactingStream
+from mailer.core.errors import ConfigError, MailerError
+from mailer.core.secrets import RedactingStream
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -82,7 +82,7 @@ for _command in (*WRITING, *SENDING, *REVIEW):
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; a MailerError becomes one line on stderr and exit code 1.
 
-    Everything the CLI writes passes the redaction of secrets (mailer.secrets), whatever wrote
+    Everything the CLI writes passes the redaction of secrets (mailer.core.secrets), whatever wrote
     it: a provider's echoed reply, an annotation, a traceback with --debug."""
     if not isinstance(sys.stdout, RedactingStream):
         sys.stdout = RedactingStream(sys.stdout)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mailer.config import Settings, load_settings
+from mailer.core.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -48,7 +48,7 @@ def isolated(
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("cwd")
     monkeypatch.chdir(home)
-    from mailer import secrets
+    from mailer.core import secrets
 
     secrets.forget_all()  # secrets a test read are not masked in the next one's output
     from mailer.checks import runner

@@ -240,9 +240,9 @@ def run_one(path: Path, out_dir: Path, seconds: int = 20) -> str:
         try:
             signal.alarm(seconds)
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-            from mailer.build import build_one
-            from mailer.config import Settings
-            from mailer.errors import MailerError
+            from mailer.build.issues import build_one
+            from mailer.core.config import Settings
+            from mailer.core.errors import MailerError
 
             try:
                 build_one(path, Settings(), out_dir)
@@ -265,8 +265,8 @@ def fuzz(seed: int, count: int, folder: Path, seconds: int = 20) -> tuple[Tally,
     """Generate `count` files from `seed` into `folder`, run each; the tally and the bad files."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    from mailer.build import build_one  # imported and warmed once: each child is a fork
-    from mailer.config import Settings
+    from mailer.build.issues import build_one  # imported and warmed once: each child is a fork
+    from mailer.core.config import Settings
 
     (folder / "warm.md").write_text(VALID)
     build_one(folder / "warm.md", Settings(), folder / "out")

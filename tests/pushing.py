@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mailer.issue import load_issue
+from mailer.issue.load import load_issue
 from mailer.providers import Target
-from mailer.render import render_issue
+from mailer.render.pipeline import render_issue
 
 SOON = datetime.now(UTC) + timedelta(days=3)
 

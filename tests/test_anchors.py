@@ -1,11 +1,11 @@
-"""In-page link targets (mailer/anchors.py) and the `anchor-app` warning."""
+"""In-page link targets (mailer/render/anchors.py) and the `anchor-app` warning."""
 
 from __future__ import annotations
 
-from mailer.anchors import name_targets
 from mailer.checks import check_rendered
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.issue.load import load_issue
+from mailer.render.anchors import name_targets
+from mailer.render.pipeline import render_issue
 
 
 def test_targets_get_a_name_and_ids_are_unique():

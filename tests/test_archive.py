@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE
-from mailer.archive import absolute, build_archive
-from mailer.config import load_settings
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.core.config import load_settings
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
+from mailer.site.archive import absolute, build_archive
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -143,7 +143,7 @@ def test_feed_is_valid_atom_with_full_content(site):
 
 
 def result_settings():
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     return load_settings(SAMPLE / "newsletter.toml", env={})
 
@@ -200,7 +200,7 @@ def test_corpus_archive_speed(tmp_path):
     corpus = ROOT.parent / "shared" / "corpus" / "research-computing-teams"
     if not corpus.is_dir():
         pytest.skip("the reference corpus is not beside this checkout")
-    from mailer.config import Settings
+    from mailer.core.config import Settings
 
     result = build_archive([corpus], Settings(url="https://example.org"), tmp_path, now=NOW)
     assert len(result.pages) == 188 and result.files == 191

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mailer.archive import build_archive
 from mailer.checks import check_rendered
-from mailer.errors import ConfigError
-from mailer.issue import load_issue
-from mailer.render import render_issue
-from mailer.words import FOOTERS, footer_words, long_date
+from mailer.core.errors import ConfigError
+from mailer.core.words import FOOTERS, footer_words, long_date
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
+from mailer.site.archive import build_archive
 
 ISSUE = "---\ntitle: Ten years\nsubtitle: A look back\ndate: 2026-11-06\n{extra}---\nBody text.\n"
 

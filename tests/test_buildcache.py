@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE
-from mailer import build as build_module
-from mailer import buildcache
-from mailer.atomic import write_record
-from mailer.build import build_issues
-from mailer.config import load_settings
+from mailer.build import cache as buildcache
+from mailer.build import issues as build_module
+from mailer.build.issues import build_issues
+from mailer.core.atomic import write_record
+from mailer.core.config import load_settings
 
 BIN = Path(sys.executable).parent
 

@@ -1,4 +1,4 @@
-"""Campaign tags (mailer/campaign.py): UTM parameters on outbound links, HTML and text alike."""
+"""Campaign tags (render/campaign.py): UTM parameters on outbound links, HTML and text alike."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from mailer.campaign import tag_links, tagger
-from mailer.errors import ConfigError
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.core.errors import ConfigError
+from mailer.issue.load import load_issue
+from mailer.render.campaign import tag_links, tagger
+from mailer.render.pipeline import render_issue
 
 UTM = {"source": "lab notes", "medium": "email", "campaign": "{slug}"}
 QUERY = "utm_source=lab+notes&utm_medium=email&utm_campaign=issue-7"
@@ -74,7 +74,7 @@ def test_links_are_tagged_in_both_parts_and_images_never(write_issue, make_setti
     ['"email"', "{source = 1}", '{campaing = "x"}', '{source = "a\\nb"}'],
 )
 def test_bad_tags_are_refused_with_the_file(tmp_path, utm):
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     config = tmp_path / "newsletter.toml"
     config.write_text(f'[newsletter]\nname = "N"\nutm = {utm}\n')

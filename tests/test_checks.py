@@ -14,10 +14,10 @@ from mailer.checks import check_rendered
 from mailer.checks.issues import check_paths
 from mailer.checks.report import format_github, format_json, format_text
 from mailer.checks.runner import Candidate, run_rules
-from mailer.finding import Finding
-from mailer.issue import load_issue
-from mailer.markdown import parse_markdown
-from mailer.render import render_issue
+from mailer.core.finding import Finding
+from mailer.issue.load import load_issue
+from mailer.issue.markdown import parse_markdown
+from mailer.render.pipeline import render_issue
 
 HEADER = "---\ntitle: T\nsubtitle: S\ndate: 2024-01-01\n{extra}---\n"
 
@@ -306,8 +306,8 @@ def test_vendored_css_table_names_its_source_and_licence():
 
 
 def test_html_lang_fails_when_a_template_drops_it(tmp_path, write_issue):
-    from mailer.config import load_settings
-    from mailer.templating import BUILTIN
+    from mailer.core.config import load_settings
+    from mailer.render.templating import BUILTIN
 
     path = write_issue("---\ntitle: T\nsubtitle: S\ndate: 2024-01-01\n---\nHi\n")
     (tmp_path / "newsletter.toml").write_text("")

@@ -105,10 +105,10 @@ def test_unwritable_output_folder(tmp_path, write_issue):
 
 
 def test_failed_write_leaves_no_partial_files(tmp_path, write_issue, repo_settings):
-    from mailer.errors import OutputError
-    from mailer.issue import load_issue
-    from mailer.output import write_outputs
-    from mailer.render import render_issue
+    from mailer.build.output import write_outputs
+    from mailer.core.errors import OutputError
+    from mailer.issue.load import load_issue
+    from mailer.render.pipeline import render_issue
 
     rendered = render_issue(load_issue(write_issue(GOOD), repo_settings), repo_settings)
     out = tmp_path / "out"
@@ -122,9 +122,9 @@ def test_failed_write_leaves_no_partial_files(tmp_path, write_issue, repo_settin
 def test_outputs_already_right_are_left_alone_and_the_rest_replaced(
     tmp_path, write_issue, repo_settings
 ):
-    from mailer.issue import load_issue
-    from mailer.output import SUFFIXES, write_outputs
-    from mailer.render import render_issue
+    from mailer.build.output import SUFFIXES, write_outputs
+    from mailer.issue.load import load_issue
+    from mailer.render.pipeline import render_issue
 
     rendered = render_issue(load_issue(write_issue(GOOD), repo_settings), repo_settings)
     out = tmp_path / "out"
@@ -210,7 +210,7 @@ def test_new_scaffolds_the_next_dated_issue(tmp_path):
 def test_new_follows_numbered_files(tmp_path, make_settings):
     from datetime import date
 
-    from mailer.scaffold import new_issue
+    from mailer.init.new_issue import new_issue
 
     for n in (1, 2):
         (tmp_path / f"{n:04d}.md").write_text(GOOD)

@@ -4,8 +4,8 @@ from datetime import time
 
 import pytest
 
-from mailer.config import load_settings
-from mailer.errors import ConfigError
+from mailer.core.config import load_settings
+from mailer.core.errors import ConfigError
 
 
 def write(tmp_path, text):
@@ -197,7 +197,7 @@ def test_smtp_settings_are_checked_at_load(tmp_path, table, message):
 
 @pytest.mark.parametrize("port", ["99999", "-1", "abc", "1e400"])
 def test_an_smtp_port_from_the_environment_is_a_port(port, make_settings):
-    from mailer.smtpconfig import smtp_settings
+    from mailer.smtp.settings import smtp_settings
 
     env = {"MAILER_SMTP_HOST": "127.0.0.1", "MAILER_SMTP_PORT": port}
     with pytest.raises(ConfigError, match="smtp port must be a number from 1 to 65535"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE
-from mailer.output import consistent
+from mailer.build.output import consistent
 
 MARK = "Version marker "
 
@@ -118,7 +118,7 @@ def test_a_torn_set_is_seen_and_the_next_build_mends_it(tmp_path):
 
 
 def test_only_a_dead_writers_temporary_files_are_removed(tmp_path):
-    from mailer.atomic import remove_stale_temps
+    from mailer.core.atomic import remove_stale_temps
 
     sleeper = subprocess.Popen(["sleep", "30"])
     dead = subprocess.Popen(["true"])
@@ -171,8 +171,8 @@ def cache_files(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
 def test_a_cache_file_that_is_not_a_file_is_a_miss_not_a_hang(tmp_path, kind):
-    from mailer import gatecache
-    from mailer.config import load_settings
+    from mailer.build import gatecache
+    from mailer.core.config import load_settings
 
     root = newsletter(tmp_path, 2)
     assert run(root, "build", "issues").returncode == 0
@@ -217,7 +217,7 @@ def test_a_cache_file_that_is_not_a_file_is_a_miss_not_a_hang(tmp_path, kind):
 def test_a_links_cache_with_times_without_a_zone_is_asked_again(tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
     from mailer.linkcheck import cache
 
     (tmp_path / "newsletter.toml").write_text("")
@@ -238,8 +238,8 @@ def test_a_cache_folder_that_links_outside_is_not_written_through(tmp_path):
     result = run(root, "build", "issues")
     assert result.returncode == 0, result.stderr
     assert list(elsewhere.rglob("*.json")) == []  # a cache not kept only costs speed
-    from mailer import gatecache
-    from mailer.config import load_settings
+    from mailer.build import gatecache
+    from mailer.core.config import load_settings
 
     settings = load_settings(root / "newsletter.toml", env={})
     source = next((root / "issues").glob("*.md"))

@@ -30,7 +30,7 @@ def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
 
 
 def test_newsletter_toml_reference_matches_the_known_keys():
-    from mailer.config import _KNOWN
+    from mailer.core.config import _KNOWN
 
     reference = README.split("## `newsletter.toml` reference", 1)[1].split("\n## ", 1)[0]
     for section, keys in _KNOWN.items():

@@ -1,4 +1,4 @@
-"""The two emulated clients (mailer/emulation.py): what they change, and that every sample and
+"""The two emulated clients (render/emulation.py): what they change, and that every sample and
 fixture issue fits a 1000 px window in each, with every image drawn 1,600 px wide."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from browser import CHROMIUM, launch, overflow, serve_wide_images
 
 from conftest import ROOT, SAMPLE
 from mailer.checks import check_rendered
-from mailer.emulation import emulate
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.issue.load import load_issue
+from mailer.render.emulation import emulate
+from mailer.render.pipeline import render_issue
 
 ISSUES = sorted((SAMPLE / "issues").glob("*.md")) + sorted(
     (ROOT / "tests" / "fixtures" / "issues").glob("*.md")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from mailer.finding import Finding
-from mailer.github import annotations_that_fit
+from mailer.core.finding import Finding
+from mailer.core.github import annotations_that_fit
 
 ISSUE = """---
 title: A

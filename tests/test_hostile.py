@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import pytest
 
-from mailer.config import Settings
-from mailer.errors import ConfigError, IssueError
-from mailer.issue import load_issue, parse_issue
-from mailer.render import render_issue
+from mailer.core.config import Settings
+from mailer.core.errors import ConfigError, IssueError
+from mailer.issue.load import load_issue, parse_issue
+from mailer.render.pipeline import render_issue
 
 GOOD = "---\ntitle: Fine\nsubtitle: S\ndate: 2027-01-05\n---\nA good issue.\n"
 
@@ -154,7 +154,7 @@ def test_marked_sections_in_raw_html_are_text_not_a_crash():
 def test_an_issue_over_5_mb_is_refused_before_parsing(tmp_path):
     path = tmp_path / "big.md"
     path.write_bytes(b"---\ntitle: T\ndate: 2027-01-05\n---\n" + b"x" * 5_100_000)
-    from mailer.issue import load_issue
+    from mailer.issue.load import load_issue
 
     with pytest.raises(IssueError, match="over 5 MB"):
         load_issue(path, Settings())
@@ -188,7 +188,7 @@ def test_one_bad_file_stays_one_bad_file_in_every_command(tmp_path):
 
 def test_a_crash_in_a_worker_is_that_issues_error(tmp_path):
     """If a native library still kills a worker, only the issue that did it fails."""
-    from mailer import batch
+    from mailer.issue import batch
 
     paths = []
     for n in range(30):
@@ -213,12 +213,12 @@ def crash_on_i07(source: Path, settings: Settings) -> str:
 
 def test_the_pool_works_where_linux_calls_are_missing(tmp_path, monkeypatch):
     """macOS and Windows: no sched_getaffinity, no fork: spawn and os.cpu_count instead."""
-    from mailer import batch
+    from mailer.issue import batch
 
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(batch, "start_method", lambda: "spawn")
     assert batch.cpu_count() >= 1
-    from mailer.build import build_issues
+    from mailer.build.issues import build_issues
 
     for n in range(25):
         (tmp_path / f"i{n:02d}.md").write_text(GOOD)
@@ -362,7 +362,7 @@ def test_a_key_with_a_pasted_newline_works_and_one_inside_is_refused_unshown(
 def test_the_key_never_follows_a_redirect_or_a_link_to_another_host(any_provider, make_settings):
     from fakes.server import Reply
 
-    from mailer.errors import ProviderError
+    from mailer.core.errors import ProviderError
 
     elsewhere = "http://127.0.0.2:9/steal"
     any_provider.fake.fail_next(*any_provider.fake.list_call, 302, {}, {"Location": elsewhere})
@@ -372,7 +372,7 @@ def test_the_key_never_follows_a_redirect_or_a_link_to_another_host(any_provider
 
 
 def test_buttondown_next_page_on_another_host_is_refused(buttondown, provider):
-    from mailer.errors import ProviderError
+    from mailer.core.errors import ProviderError
 
     buttondown.fail_next(
         "GET",
@@ -469,7 +469,7 @@ def test_an_smtp_server_that_echoes_auth_never_shows_the_password(tmp_path, line
 
 
 def test_redaction_finds_a_secret_inside_any_base64():
-    from mailer import secrets
+    from mailer.core import secrets
 
     secrets.register("Sup3r-secret-value")
     for prefix in (b"", b"x", b"xy", b"user:", b"\0me\0"):
@@ -515,7 +515,7 @@ def test_a_key_echoed_in_any_shape_never_shows_for_any_provider(any_provider, ma
     """The whole key and the part each provider treats as the secret (Mailchimp's digits
     without '-us21', listmonk's token without 'user:'), in every shape, whole or cut off by the
     300-character limit of a server's words."""
-    from mailer.errors import ProviderError
+    from mailer.core.errors import ProviderError
 
     provider = any_provider.provider(make_settings)
     secrets_of_key = [any_provider.key, *any_provider.cls.secret_parts(any_provider.key)]
@@ -536,7 +536,7 @@ def test_nothing_that_is_not_secret_is_masked(buttondown, provider):
     """Buttondown's API version header is sent with the key, but it is a date, not a secret."""
     from fakes.buttondown import API_KEY
 
-    from mailer import secrets
+    from mailer.core import secrets
     from mailer.providers.buttondown import API_VERSION
 
     assert provider is not None and secrets.redact(API_KEY) == "[redacted]"
@@ -547,7 +547,7 @@ def test_nothing_that_is_not_secret_is_masked(buttondown, provider):
 def test_a_password_split_over_the_lines_of_a_reply_never_shows():
     """An SMTP 535 reply of two lines: the AUTH PLAIN blob cut in two, each half shown after
     its reply code; neither half may show enough to decode a piece of the password."""
-    from mailer import secrets
+    from mailer.core import secrets
 
     password = "s3cret-Pa55word-split-over-lines"
     secrets.register(password)

@@ -1,4 +1,4 @@
-"""Image widths for Outlook for Windows (mailer/images.py) and what `image-width` says."""
+"""Image widths for Outlook for Windows (mailer/render/images.py) and what `image-width` says."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from mailer.images import fit_images, size_hint
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.issue.load import load_issue
+from mailer.render.images import fit_images, size_hint
+from mailer.render.pipeline import render_issue
 
 COLUMN = 584
 

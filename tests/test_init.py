@@ -26,9 +26,9 @@ from fakes.buttondown import API_KEY
 from test_workflows import action_env, assert_schema_valid, assert_shell_clean, run_steps
 
 from conftest import ROOT
-from mailer.errors import ConfigError, OutputError
+from mailer.core.errors import ConfigError, OutputError
+from mailer.init.repository import ACTIONS, requirements, start_newsletter
 from mailer.providers import PROVIDERS
-from mailer.starter import ACTIONS, requirements, start_newsletter
 
 BIN = Path(sys.executable).parent
 TODAY = date(2026, 12, 1)
@@ -210,7 +210,7 @@ def test_the_wheel_alone_starts_builds_checks_and_archives_a_newsletter(tmp_path
     sdist = next(dist.glob("newsletter_as_code-*.tar.gz"))
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"LICENSE", "mailer/data/css-support.json", "mailer/scaffolding/gitignore"} <= names
+    assert {"LICENSE", "mailer/data/css-support.json", "mailer/init/scaffolding/gitignore"} <= names
     assert not any(name.startswith(("issues/", "tests/", ".venv/")) for name in names)
     wheel = next(dist.glob("newsletter_as_code-*.whl"))
     import mailer as this
@@ -356,7 +356,7 @@ def test_each_secret_is_named_once(tmp_path, provider):
 def test_the_pin_says_how_this_mailer_was_installed(direct_url, line, warned):
     """PEP 610's record of the install decides; nothing silently pins a version that a runner
     cannot install."""
-    from mailer.starter import install_pin
+    from mailer.init.repository import install_pin
 
     pin, warning = install_pin(direct_url, "1.2.3")
     assert pin.startswith(line) and bool(warning) == warned

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from mailer.errors import IssueError
-from mailer.issue import find_issues, load_issue
+from mailer.core.errors import IssueError
+from mailer.issue.load import find_issues, load_issue
 
 
 def test_yaml_front_matter_like_the_reference_corpus(write_issue, make_settings):
@@ -164,7 +164,7 @@ def test_send_at_with_a_zone_name(write_issue, make_settings):
 
 def test_a_missing_title_comes_from_the_file_name_as_in_jekyll(write_issue, make_settings):
     from mailer.checks import check_rendered
-    from mailer.render import render_issue
+    from mailer.render.pipeline import render_issue
 
     path = write_issue("---\ndate: 2026-11-20\n---\nBody\n", "2026-11-20-hiring-and-metrics.md")
     issue = load_issue(path, make_settings())

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mailer import layout, layout_shapes
-from mailer.config import load_settings
-from mailer.htmlwriter import markdown_to_html
-from mailer.issue import find_issues, load_issue
-from mailer.markdown import parse_markdown
-from mailer.sanitize import sanitize_html
-from mailer.templating import BUILTIN
+from mailer.core.config import load_settings
+from mailer.issue.load import find_issues, load_issue
+from mailer.issue.markdown import parse_markdown
+from mailer.issue.sanitize import sanitize_html
+from mailer.render import layout, layout_shapes
+from mailer.render.htmlwriter import markdown_to_html
+from mailer.render.templating import BUILTIN
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BODY = "Hello <b>there</b>.\n\n## A heading\n\n- [a link](https://x.example)\n\n> quoted `code`\n"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from mailer.config import load_settings
+from mailer.core.config import load_settings
 from mailer.linkcheck import check_links
 
 BIN = Path(sys.executable).parent

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from mailer.htmlwriter import markdown_to_html
-from mailer.markdown import parse_markdown, slugify
+from mailer.issue.markdown import parse_markdown, slugify
+from mailer.render.htmlwriter import markdown_to_html
 
 
 def html(md: str) -> str:

@@ -1,13 +1,13 @@
-"""A player inside a link leaves the link visible, named (mailer/media.py), in both parts."""
+"""A player inside a link leaves the link visible, named (mailer/issue/media.py), in both parts."""
 
 from __future__ import annotations
 
 import re
 
 from mailer.checks import check_rendered
-from mailer.issue import load_issue
-from mailer.media import linked_media_as_text
-from mailer.render import render_issue
+from mailer.issue.load import load_issue
+from mailer.issue.media import linked_media_as_text
+from mailer.render.pipeline import render_issue
 
 BODY = (
     'Watch: <a href="https://x.example/talk.mp4"><video src="https://x.example/talk.mp4" '

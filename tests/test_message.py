@@ -5,10 +5,10 @@ import email.policy
 
 import pytest
 
-from mailer.errors import ConfigError
-from mailer.issue import load_issue
-from mailer.message import build_message
-from mailer.render import render_issue
+from mailer.build.message import build_message
+from mailer.core.errors import ConfigError
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
 
 
 @pytest.fixture

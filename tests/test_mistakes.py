@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mailer.checks import check_rendered
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
 
 HEADER = (
     "---\ntitle: Notes\nsubtitle: A week of small things worth reading\ndate: 2024-01-01\n---\n"

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import re
 
-from mailer.markdown import parse_markdown
-from mailer.plaintext import markdown_to_text
-from mailer.wrapping import wrap
+from mailer.issue.markdown import parse_markdown
+from mailer.render.plaintext import markdown_to_text
+from mailer.render.wrapping import wrap
 
 
 def text(md: str, base: str = "") -> str:

@@ -16,9 +16,9 @@ import pytest
 from browser import CHROMIUM, launch
 
 from conftest import ROOT, SAMPLE
-from mailer.config import load_settings
-from mailer.preview import PreviewSite
-from mailer.preview_server import PreviewServer
+from mailer.core.config import load_settings
+from mailer.preview.pages import PreviewSite
+from mailer.preview.server import PreviewServer
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -473,7 +473,7 @@ def test_the_check_links_button_follows_the_links_of_the_issue_on_screen(issues,
 def test_the_pooled_first_look_shows_what_one_by_one_does(issues, monkeypatch):
     """A large archive is first rendered in the worker pool (preview.POOL_FROM): the same
     pages as rendering each issue in the server's process."""
-    import mailer.preview as preview
+    import mailer.preview.pages as preview
 
     for n in range(8):  # 27 issues: past batch.PARALLEL_FROM, so in worker processes
         for source in list(issues.glob("2026-*.md")):

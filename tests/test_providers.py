@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pushing import at, make_rendered
 
-from mailer.errors import ConfigError, ProviderAuthError, ProviderError, UnsupportedFeature
+from mailer.core.errors import ConfigError, ProviderAuthError, ProviderError, UnsupportedFeature
 from mailer.providers import Target
 from mailer.sync import push, sync
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE
-from mailer.errors import TemplateError
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.core.errors import TemplateError
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
 
 SAMPLES = sorted((SAMPLE / "issues").glob("*.md"))
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "issues").glob("*.md"))
@@ -169,7 +169,7 @@ def test_rtl_language_from_front_matter(write_issue, make_settings):
 
 
 def test_newsletter_templates_override_ours(tmp_path, write_issue):
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "Mine"\n')
     (tmp_path / "templates").mkdir()
@@ -180,7 +180,7 @@ def test_newsletter_templates_override_ours(tmp_path, write_issue):
 
 
 def test_template_errors_name_template_and_line(tmp_path, write_issue):
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     (tmp_path / "newsletter.toml").write_text("")
     (tmp_path / "templates").mkdir()

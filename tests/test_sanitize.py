@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from mailer.htmlwriter import BodyHtml, markdown_to_html
-from mailer.markdown import parse_markdown
-from mailer.sanitize import escape_attribute, plain_url, sanitize_html
+from mailer.issue.markdown import parse_markdown
+from mailer.issue.sanitize import escape_attribute, plain_url, sanitize_html
+from mailer.render.htmlwriter import BodyHtml, markdown_to_html
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,10 @@ import pytest
 from browser import CHROMIUM, launch, screenshot, serve_wide_images
 
 from conftest import ARTIFACTS_WRITTEN, CORPUS, ROOT, SAMPLE
-from mailer.config import Settings
-from mailer.emulation import emulate
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.core.config import Settings
+from mailer.issue.load import load_issue
+from mailer.render.emulation import emulate
+from mailer.render.pipeline import render_issue
 
 STORED = ROOT / "tests" / "screenshots"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"

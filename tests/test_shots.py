@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, git
-from mailer.config import load_settings
-from mailer.pictures import VIEWS, placeholders
-from mailer.shots import parse_views, take_shots
+from mailer.core.config import load_settings
+from mailer.pictures.drawing import VIEWS, placeholders
+from mailer.pictures.shots import parse_views, take_shots
 
 
 def mailer(

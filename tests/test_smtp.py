@@ -18,11 +18,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from conftest import SAMPLE
-from mailer.errors import SendError
-from mailer.issue import load_issue
-from mailer.render import render_issue
-from mailer.smtp import send_test_smtp
-from mailer.smtpconfig import smtp_settings
+from mailer.core.errors import SendError
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
+from mailer.smtp.send import send_test_smtp
+from mailer.smtp.settings import smtp_settings
 
 USER, PASSWORD = "editor", "s3cret-Pa55word"
 SAMPLE_ISSUE = SAMPLE / "issues" / "2026-11-13-metrics.md"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fakes.buttondown import API_KEY
 
-from mailer.issue import load_issue
+from mailer.issue.load import load_issue
 from mailer.providers import RemoteEmail, Target, get_provider
-from mailer.render import render_issue
+from mailer.render.pipeline import render_issue
 from mailer.sync import LEAD, Wanted, draft_of, plan_sync, sync
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -298,7 +298,7 @@ def test_a_sync_with_nothing_to_change_renders_nothing(
     """The gate's answer is remembered (.mailer/gate); a write renders just its issue, and what
     it uploads is the full email."""
     import mailer.sync.run as sync_run
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     (tmp_path / "newsletter.toml").write_text('[newsletter]\nname = "N"\n')
     folder = tmp_path / "issues"
@@ -343,7 +343,7 @@ def test_a_sync_with_nothing_to_change_renders_nothing(
 
 
 def test_a_file_changed_between_plan_and_write_is_not_written(tmp_path, make_settings):
-    from mailer.errors import IssueError
+    from mailer.core.errors import IssueError
     from mailer.sync import Step
     from mailer.sync.run import hollow_draft, with_content
 

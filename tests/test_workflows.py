@@ -207,7 +207,7 @@ def test_every_action_is_pinned_to_a_full_commit():
 
 @pytest.mark.parametrize("to", ["a@x.org,,b@y.org", " a@x.org , b@y.org,", ""])
 def test_test_send_passes_each_recipient_once_and_never_an_empty_one(tmp_path, to):
-    from mailer.starter import start_newsletter
+    from mailer.init.repository import start_newsletter
 
     start_newsletter(tmp_path / "new", name="N", provider="kit", today=datetime(2026, 1, 1).date())
     bin_dir = tmp_path / "bin"

@@ -4,7 +4,7 @@ Usage: python tools/emulation_overflow.py [FOLDER ...] [--width 1000]
 
 Without folders: every folder of issues under ../shared/corpus. Each email is built with
 `mailer build`, then drawn in headless Chromium at `--width` px as built, as the Gmail app takes
-it and as Outlook for Windows takes it (mailer/emulation.py). Every image is served as a
+it and as Outlook for Windows takes it (mailer/render/emulation.py). Every image is served as a
 1,600 px wide picture, the worst case for Outlook, which draws an image at its natural size
 unless it has a width. Prints, per folder and client, how many emails are wider than the window.
 """
@@ -30,7 +30,7 @@ def main() -> int:
     from browser import launch, overflow, serve_wide_images  # as the tests launch it
     from playwright.sync_api import sync_playwright
 
-    from mailer.emulation import emulate
+    from mailer.render.emulation import emulate
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", type=Path)

@@ -88,9 +88,9 @@ from mailer.checks.mistakes import (
     check_template_unchanged,
 )
 from mailer.checks.runner import Candidate, Rule, run_rules
-from mailer.config import Settings
-from mailer.gatepolicy import drop_silenced, silenced_lines
-from mailer.render import Rendered
+from mailer.core.config import Settings
+from mailer.core.gatepolicy import drop_silenced, silenced_lines
+from mailer.render.pipeline import Rendered
 
 RULES: tuple[Rule, ...] = (
     check_subject,

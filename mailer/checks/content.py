@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator
 
 from mailer.checks.runner import Candidate
-from mailer.finding import Finding
-from mailer.media import linked_media_as_text, open_links
+from mailer.core.finding import Finding
+from mailer.issue.media import linked_media_as_text, open_links
+from mailer.issue.rawhtml import RawHtmlParser
+from mailer.issue.sanitize import REMOVED_WITH_CONTENT
 from mailer.providers import lookup
-from mailer.rawhtml import RawHtmlParser
-from mailer.sanitize import REMOVED_WITH_CONTENT
 
 _SUSPECT = re.compile(
     r"<(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")\b|\son\w+\s*=|javascript:",

@@ -10,10 +10,10 @@ from importlib import resources
 from typing import Any
 
 from mailer.checks.runner import Candidate
-from mailer.finding import Finding
-from mailer.limits import GMAIL_CLIP_BYTES
-from mailer.sanitize import ALLOWED_STYLES
-from mailer.words import has_footer_words
+from mailer.core.finding import Finding
+from mailer.core.limits import GMAIL_CLIP_BYTES
+from mailer.core.words import has_footer_words
+from mailer.issue.sanitize import ALLOWED_STYLES
 
 SIZE_WARNING_BYTES = 90 * 1024
 # package data, read as a resource: it is in the wheel as in the source tree

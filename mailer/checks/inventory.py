@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mailer.markdown import Document, link_href
-from mailer.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
+from mailer.issue.markdown import Document, link_href
+from mailer.issue.rawhtml import LINE_BREAK, RawHtmlParser, without_parser
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mailer import batch
 from mailer.checks import check_rendered
 from mailer.checks.meta import Dated, check_issues
 from mailer.checks.report import CheckResult
-from mailer.config import Settings
-from mailer.finding import Finding
-from mailer.issue import load_issue
-from mailer.render import render_issue
+from mailer.core.config import Settings
+from mailer.core.finding import Finding
+from mailer.issue import batch
+from mailer.issue.load import load_issue
+from mailer.render.pipeline import render_issue
 
 
 def check_one(source: Path, settings: Settings) -> tuple[tuple[Finding, ...], Dated]:

@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailer.checks.runner import Candidate
-from mailer.finding import Finding
-from mailer.urls import SCHEME, has_web_host, is_relative, is_web
+from mailer.core.finding import Finding
+from mailer.core.urls import SCHEME, has_web_host, is_relative, is_web
 
 
 def check_link_broken(s: Candidate) -> Iterator[Finding]:
@@ -209,7 +209,7 @@ def check_image_src(s: Candidate) -> Iterator[Finding]:
 
 
 def check_image_width(s: Candidate) -> Iterator[Finding]:
-    """What Outlook for Windows will draw, given the widths render set (mailer/images.py)."""
+    """What Outlook for Windows will draw, given the widths render set (mailer/render/images.py)."""
     lines = {image.src: s.line(image.index) for image in reversed(s.inventory.images)}
     for fit in s.rendered.images:
         line = lines.get(fit.src) or next(

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from mailer.checks.runner import Candidate
-from mailer.finding import Finding
-from mailer.issue import KNOWN_KEYS, Issue
+from mailer.core.finding import Finding
+from mailer.issue.load import KNOWN_KEYS, Issue
 
 SUBJECT_MAX = 100
 RECENT = timedelta(days=7)  # a send time passed longer ago than this belongs to the archive

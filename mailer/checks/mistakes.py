@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from mailer.checks.runner import Candidate
-from mailer.finding import Finding
+from mailer.core.finding import Finding
 from mailer.providers import lookup
 
 _RIGHT_SCHEME = re.compile(r"^https?://", re.I)

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.finding import Finding, count
-from mailer.github import annotation_lines, table
+from mailer.core.finding import Finding, count
+from mailer.core.github import annotation_lines, table
 
 
 @dataclass(frozen=True)

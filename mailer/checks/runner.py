@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from mailer.finding import Finding, Severity
+from mailer.core.finding import Finding, Severity
 
 if TYPE_CHECKING:
     from mailer.checks.inventory import Inventory
-    from mailer.config import Settings
-    from mailer.issue import Issue
-    from mailer.markdown import Document
-    from mailer.render import Rendered
+    from mailer.core.config import Settings
+    from mailer.issue.load import Issue
+    from mailer.issue.markdown import Document
+    from mailer.render.pipeline import Rendered
 
 
 @dataclass(frozen=True)

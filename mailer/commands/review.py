@@ -12,7 +12,7 @@ from mailer.commands.state import State, progress_line
 
 
 def _views(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
-    from mailer.shots import parse_views
+    from mailer.pictures.shots import parse_views
 
     try:
         return parse_views(value)
@@ -67,9 +67,9 @@ def shots(
 
     Example: mailer shots issues/2026-11-27-hiring.md --compare main -o shots
     """
-    from mailer import batch
-    from mailer.github import write_summary
-    from mailer.shots import markdown, take_shots
+    from mailer.core.github import write_summary
+    from mailer.issue import batch
+    from mailer.pictures.shots import markdown, take_shots
 
     settings = state.settings()
     out_dir = out_dir or state.folder("shots")

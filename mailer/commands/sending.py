@@ -39,7 +39,7 @@ def sync(
 
     Example: MAILER_BUTTONDOWN_API_KEY=... mailer sync --dry-run
     """
-    from mailer.github import annotation_lines, in_actions, write_summary
+    from mailer.core.github import annotation_lines, in_actions, write_summary
     from mailer.providers import get_provider
     from mailer.sync import sync as run_sync
     from mailer.sync.report import format_report, report_findings, report_json
@@ -152,7 +152,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _render(path: Path, settings: Any) -> Any:
-    from mailer.build import render_path
+    from mailer.build.issues import render_path
 
     return render_path(path, settings)
 
@@ -177,13 +177,13 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
 
     Example: mailer test-send issues/2026-11-27-hiring.md --to me@example.org
     """
-    from mailer.addresses import recipients as checked_recipients
+    from mailer.core.addresses import recipients as checked_recipients
 
     settings = state.settings()
     rendered = _render(path, settings)
     if via == "smtp":
-        from mailer.smtp import send_test_smtp
-        from mailer.smtpconfig import smtp_settings
+        from mailer.smtp.send import send_test_smtp
+        from mailer.smtp.settings import smtp_settings
 
         smtp = smtp_settings(settings)
         recipients = checked_recipients(to, "--to") or list(smtp.to)
@@ -203,7 +203,7 @@ def test_send(state: State, path: Path, to: tuple[str, ...], via: str) -> None:
 
 
 def _default_test_to() -> list[str]:
-    from mailer.addresses import recipients
+    from mailer.core.addresses import recipients
 
     to = recipients([os.environ.get("MAILER_TEST_TO", "")], "MAILER_TEST_TO")
     if not to:

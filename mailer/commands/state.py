@@ -19,7 +19,7 @@ class State:
         self._settings: Any = None
 
     def settings(self) -> Any:
-        """Settings, built once the command needs them (precedence: see mailer.config), with
+        """Settings, built once the command needs them (precedence: see mailer.core.config), with
         the provider checked up front: one clear error rather than one per issue."""
         if self._settings is None:
             self._settings = self.load()
@@ -27,7 +27,7 @@ class State:
 
     def load(self) -> Any:
         """Settings read afresh (the preview reads them again when newsletter.toml changes)."""
-        from mailer.config import load_settings
+        from mailer.core.config import load_settings
         from mailer.providers import lookup
 
         settings = load_settings(self.config)

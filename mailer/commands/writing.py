@@ -37,10 +37,10 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
 
     Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
     """
-    from mailer.build import build_issues
-    from mailer.finding import count
-    from mailer.github import table, write_summary
-    from mailer.limits import GMAIL_CLIP_BYTES
+    from mailer.build.issues import build_issues
+    from mailer.core.finding import count
+    from mailer.core.github import table, write_summary
+    from mailer.core.limits import GMAIL_CLIP_BYTES
 
     settings = state.settings()
     out_dir = out_dir or state.folder("build")
@@ -165,7 +165,7 @@ def check(
 
     from mailer.checks.issues import check_paths
     from mailer.checks.report import format_json, format_statistics, format_text, summary_markdown
-    from mailer.github import annotations_that_fit, in_actions, write_summary
+    from mailer.core.github import annotations_that_fit, in_actions, write_summary
 
     settings = state.settings()
     if select is not None or ignore is not None:
@@ -173,7 +173,7 @@ def check(
     sources = state.issues(paths)
     changed: set[Path] = set()
     if changed_since:
-        from mailer.gitfiles import changed_files
+        from mailer.issue.gitfiles import changed_files
 
         changed = changed_files(changed_since, sources)
         sources = sorted(changed)
@@ -237,9 +237,9 @@ def preview(state: State, path: Path | None, port: int, open_browser: bool) -> N
 
     Example: mailer preview issues/ --open
     """
-    from mailer.issue import find_issues
-    from mailer.preview import PreviewSite
-    from mailer.preview_server import PreviewServer
+    from mailer.issue.load import find_issues
+    from mailer.preview.pages import PreviewSite
+    from mailer.preview.server import PreviewServer
 
     paths = [path or state.folder("issues")]
     find_issues(paths)  # the same errors as build for a missing path or an empty folder
@@ -277,7 +277,7 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None
 
     Example: mailer archive issues -o site
     """
-    from mailer.archive import build_archive
+    from mailer.site.archive import build_archive
 
     settings = state.settings()
     out_dir = out_dir or state.folder("site")
@@ -323,7 +323,7 @@ def new(state: State, title: str | None, folder: Path | None, when: datetime | N
 
     Example: mailer new "Spring cleaning"
     """
-    from mailer.scaffold import new_issue
+    from mailer.init.new_issue import new_issue
 
     folder = folder or state.folder("issues")
     path = new_issue(folder, state.settings(), title=title, when=when.date() if when else None)
@@ -367,7 +367,7 @@ def init(folder: Path, name: str | None, provider: str) -> None:
 
     Example: mailer init my-newsletter --name "Field Notes" --provider kit
     """
-    from mailer.starter import install_pin, start_newsletter
+    from mailer.init.repository import install_pin, start_newsletter
 
     name = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
     written = start_newsletter(folder, name=name, provider=provider.lower(), today=date.today())

@@ -28,15 +28,15 @@ from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
-from mailer import batch
 from mailer.checks.inventory import take_inventory
-from mailer.config import Settings
-from mailer.finding import Finding
-from mailer.issue import load_issue
+from mailer.core.config import Settings
+from mailer.core.finding import Finding
+from mailer.core.urls import absolute_url, base_for, is_merge_tag
+from mailer.issue import batch
+from mailer.issue.load import load_issue
+from mailer.issue.markdown import parse_markdown
 from mailer.linkcheck import cache
 from mailer.linkcheck.probe import Verdict, probe
-from mailer.markdown import parse_markdown
-from mailer.urls import absolute_url, base_for, is_merge_tag
 
 CONCURRENCY = 24
 PER_HOST = 2

@@ -13,8 +13,8 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from mailer.atomic import inside, read_regular, write_atomic
-from mailer.config import Settings
+from mailer.core.atomic import inside, read_regular, write_atomic
+from mailer.core.config import Settings
 
 FILE = Path(".mailer") / "links.json"
 LIMIT = 64 << 20  # bytes: a million addresses; a larger file is not ours

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from mailer.finding import Severity
+from mailer.core.finding import Severity
 
 MAX_HOPS = 10
 BODY_BYTES = 4096  # read at most this much of a GET's body, then hang up

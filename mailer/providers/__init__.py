@@ -10,15 +10,15 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from mailer.config import Settings, read_env, read_secret
-from mailer.errors import ConfigError
+from mailer.core.config import Settings, read_env, read_secret
+from mailer.core.errors import ConfigError
+from mailer.core.secrets import register as register_secret
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.providers.buttondown import ButtondownProvider
 from mailer.providers.http import HttpClient
 from mailer.providers.kit import KitProvider
 from mailer.providers.listmonk import ListmonkProvider
 from mailer.providers.mailchimp import MailchimpProvider
-from mailer.secrets import register as register_secret
 
 PROVIDERS: dict[str, type[Provider]] = {
     cls.name: cls for cls in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider)

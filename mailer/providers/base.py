@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from mailer.errors import ConfigError, ProviderError
+from mailer.core.errors import ConfigError, ProviderError
 from mailer.providers.http import HttpClient
 from mailer.providers.options import Option, check_options
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from mailer.errors import UnsupportedFeature
+from mailer.core.errors import UnsupportedFeature
 from mailer.providers.base import (
     Draft,
     Provider,

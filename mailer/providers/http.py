@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mailer import __version__
-from mailer.errors import (
+from mailer.core.errors import (
     DETAIL_CHARS,
     OutcomeUnknown,
     ProviderAuthError,
     ProviderError,
     ProviderUnavailable,
 )
-from mailer.secrets import redact
+from mailer.core.secrets import redact
 
 if TYPE_CHECKING:  # imported when a client is made: `mailer build` never pays for it
     import requests

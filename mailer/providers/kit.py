@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any, ClassVar
 
-from mailer.errors import UnsupportedFeature
+from mailer.core.errors import UnsupportedFeature
 from mailer.providers.base import (
     DUPLICATE_MARK,
     Draft,

@@ -21,7 +21,7 @@ import re
 from datetime import UTC
 from typing import Any, ClassVar
 
-from mailer.errors import ConfigError
+from mailer.core.errors import ConfigError
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, ClassVar
 
-from mailer.errors import ConfigError, ProviderMismatch
+from mailer.core.errors import ConfigError, ProviderMismatch
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from mailer.errors import ConfigError
+from mailer.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from mailer.errors import (
+from mailer.core.errors import (
     OutcomeUnknown,
     ProviderAuthError,
     ProviderError,

@@ -41,8 +41,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from mailer.config import Settings
-from mailer.issue import Issue
+from mailer.core.config import Settings
+from mailer.issue.load import Issue
 from mailer.providers.base import Draft, RemoteEmail, Target, same_content, same_time
 
 LEAD = timedelta(minutes=2)  # the soonest we schedule: providers refuse times in the past

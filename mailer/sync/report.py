@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailer.config import Settings
-from mailer.finding import Finding
+from mailer.core.config import Settings
+from mailer.core.finding import Finding
 from mailer.sync.plan import WRITES
 from mailer.sync.run import SyncReport, describe_time
 

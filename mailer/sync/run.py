@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mailer import batch
+from mailer.build.gatecache import gate_key, recall_errors, remember_errors
 from mailer.checks import check_rendered
-from mailer.config import Settings
-from mailer.errors import IssueError, MailerError, ProviderAuthError, ProviderError
-from mailer.finding import Finding
-from mailer.fingerprint import inputs_hash
-from mailer.gatecache import gate_key, recall_errors, remember_errors
-from mailer.issue import Issue, load_issue
+from mailer.core.config import Settings
+from mailer.core.errors import IssueError, MailerError, ProviderAuthError, ProviderError
+from mailer.core.finding import Finding
+from mailer.issue import batch
+from mailer.issue.load import Issue, load_issue
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
-from mailer.render import Rendered, render_issue
+from mailer.render.fingerprint import inputs_hash
+from mailer.render.pipeline import Rendered, render_issue
 from mailer.sync.apply import Outcome, apply
 from mailer.sync.plan import LEAD, WRITES, Step, Wanted, plan_sync
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fakes.buttondown import API_KEY, load_spec
 
-from mailer.errors import ConfigError, ProviderAuthError, ProviderError, ProviderUnavailable
-from mailer.issue import load_issue
+from mailer.core.errors import ConfigError, ProviderAuthError, ProviderError, ProviderUnavailable
+from mailer.issue.load import load_issue
 from mailer.providers import Target, get_provider
-from mailer.render import render_issue
+from mailer.render.pipeline import render_issue
 from mailer.sync import draft_of, push
 
 SOON = datetime.now(UTC) + timedelta(days=3)
@@ -36,7 +36,7 @@ def draft(write_issue, make_settings):
 
 def send(provider, rendered, target):
     """Push one rendered issue the way `mailer push` does (sync's plan, every write read back)."""
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     return push(rendered, target, load_settings(None, env={}, cwd=Path("/")), provider)
 
@@ -82,7 +82,7 @@ def test_push_twice_is_one_email_and_no_second_write(provider, buttondown, draft
 
 
 def provider_settings(provider):
-    from mailer.config import load_settings
+    from mailer.core.config import load_settings
 
     return load_settings(None, env={}, cwd=__import__("pathlib").Path("/"))
 

@@ -28,8 +28,8 @@ def test_kit_unschedules_as_its_reference_says(tmp_path, make_settings):
     with served("kit") as put:
         fake, server = put.fake, put.server
         provider = put.provider(make_settings)
-        from mailer.issue import load_issue
-        from mailer.render import render_issue
+        from mailer.issue.load import load_issue
+        from mailer.render.pipeline import render_issue
         from mailer.sync import push
 
         path = tmp_path / "k.md"

@@ -1,0 +1,2 @@
+"""``mailer build``: many issues rendered and written (HTML, text, ``.eml``), with the records that
+let an unchanged issue skip its rendering and its gate."""

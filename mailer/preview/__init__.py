@@ -1,0 +1,1 @@
+"""``mailer preview``: the issues as subscribers will see them, served locally, live."""

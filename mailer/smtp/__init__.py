@@ -1,0 +1,1 @@
+"""``mailer test-send``: the exact email to the editor's own inbox over SMTP."""
