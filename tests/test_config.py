@@ -43,9 +43,7 @@ anything = 1
     sub.mkdir()
     settings = load_settings(None, env={}, cwd=sub)
     assert settings.name == "Lab Notes" and settings.send_time == time(7, 30)
-    from mailer.providers import lookup
-
-    assert settings.width == 600 and lookup(settings).unsubscribe_tag == "*|UNSUB|*"
+    assert settings.width == 600 and settings.template_language.unsubscribe_tag == "*|UNSUB|*"
     assert settings.archive_url("x") == "https://news.example/issues/x/"
     assert settings.root == tmp_path and settings.extra["other-tool"] == {"anything": 1}
 

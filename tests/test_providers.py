@@ -114,7 +114,7 @@ def test_what_each_provider_receives(any_provider, make_settings, write_issue):
     assert 'href="https://x.example"' in got.html and "Hello" in got.html
     assert got.text is None or got.text.replace('{{"{{"}}', "{{") == draft.text
     assert got.preheader in ("Pre", "")
-    assert any_provider.cls.unsubscribe_tag in draft.html  # our footer carries its tag
+    assert any_provider.cls.language.unsubscribe_tag in draft.html  # our footer carries its tag
     assert any_provider.fake.sent_to_list == []
 
 

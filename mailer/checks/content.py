@@ -12,7 +12,6 @@ from mailer.core.finding import Finding
 from mailer.issue.media import linked_media_as_text, open_links
 from mailer.issue.rawhtml import RawHtmlParser
 from mailer.issue.sanitize import REMOVED_WITH_CONTENT
-from mailer.providers import lookup
 
 _SUSPECT = re.compile(
     r"<(?:" + "|".join(sorted(REMOVED_WITH_CONTENT)) + r")\b|\son\w+\s*=|javascript:",
@@ -75,7 +74,7 @@ _IAL = re.compile(r"\{:\s*[.#]?[\w-][^}]*\}")
 
 
 def check_template_leftover(s: Candidate) -> Iterator[Finding]:
-    merge = lookup(s.settings)
+    merge = s.settings.template_language
     provider = merge.display_name
     if "{" not in s.inventory.all_text:
         return

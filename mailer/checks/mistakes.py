@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from mailer.checks.runner import Candidate
 from mailer.core.finding import Finding
-from mailer.providers import lookup
+from mailer.core.provider_facts import known
 
 _RIGHT_SCHEME = re.compile(r"^https?://", re.I)
 _PLACEHOLDER_TARGET = {"todo", "tk", "tbd", "fixme", "xxx", "link", "url", "#todo"}
@@ -163,11 +163,15 @@ def check_doubled_word(s: Candidate) -> Iterator[Finding]:
             )
 
 
+def _star_tag_providers() -> str:
+    return " or ".join(f.display_name for f in known().values() if f.language.merge_tags)
+
+
 def check_merge_tag_typo(s: Candidate) -> Iterator[Finding]:
     """A ``*|TAG|*`` merge tag the provider will not fill in: subscribers would see it raw.
     Mailchimp fills its own tags and the audience's fields (which mailer cannot know), so
     there only a near miss of a known tag is said; another provider fills none of them."""
-    provider = lookup(s.settings)
+    provider = s.settings.template_language
     if "*|" not in s.inventory.all_text:
         return
     for text, index, _ in s.inventory.texts:
@@ -178,8 +182,9 @@ def check_merge_tag_typo(s: Candidate) -> Iterator[Finding]:
                     s.line(index),
                     "merge-tag-unknown",
                     "error",
-                    f"{match[0]!r} is a Mailchimp merge tag: {provider.display_name} does not "
-                    "fill it in, so readers would see it as written",
+                    f"{match[0]!r} is a merge tag of {_star_tag_providers()}: "
+                    f"{provider.display_name} does not fill it in, so readers would see it as "
+                    "written",
                 )
             elif tag not in provider.merge_tags and not tag.startswith(("DATE:", "IF:", "HTML:")):
                 close = difflib.get_close_matches(tag, provider.merge_tags, n=1, cutoff=0.75)

@@ -28,11 +28,8 @@ class State:
     def load(self) -> Any:
         """Settings read afresh (the preview reads them again when newsletter.toml changes)."""
         from mailer.core.config import load_settings
-        from mailer.providers import lookup
 
-        settings = load_settings(self.config)
-        lookup(settings)
-        return settings
+        return load_settings(self.config)
 
     def folder(self, name: str) -> Path:
         """A default folder (issues, build, site) beside newsletter.toml, wherever the command

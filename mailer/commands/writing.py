@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from mailer.commands.state import State, progress_line
+from mailer.core.provider_facts import default_provider, known
 
 
 @click.command()
@@ -358,11 +359,10 @@ def _findings_note(counts: dict[str, int]) -> str:
 @click.option("--name", help="The newsletter's name (default: the folder's name).")
 @click.option(
     "--provider",
-    default="buttondown",
-    show_default=True,
-    help="buttondown, mailchimp, listmonk or kit (change it later in newsletter.toml).",
+    help=f"One of {', '.join(known())} (default: {default_provider()}; change it later in "
+    "newsletter.toml).",
 )
-def init(folder: Path, name: str | None, provider: str) -> None:
+def init(folder: Path, name: str | None, provider: str | None) -> None:
     """Start a newsletter: settings, a first issue and GitHub workflows, in FOLDER.
 
     Example: mailer init my-newsletter --name "Field Notes" --provider kit
@@ -370,7 +370,8 @@ def init(folder: Path, name: str | None, provider: str) -> None:
     from mailer.init.repository import install_pin, start_newsletter
 
     name = name or folder.resolve().name.replace("-", " ").replace("_", " ").title()
-    written = start_newsletter(folder, name=name, provider=provider.lower(), today=date.today())
+    provider = (provider or default_provider()).lower()
+    written = start_newsletter(folder, name=name, provider=provider, today=date.today())
     for path in written:
         click.echo(str(path))
     warning = install_pin()[1]

@@ -7,9 +7,9 @@ built-in default. This module reads the file and the variables every command sha
 address, SMTP, GitHub Actions). Secrets (API keys, passwords) are never read from the file.
 
 Every value is checked here, before any command does anything: types, ranges, the placeholders
-of ``archive_path`` (``settings_rules``); ``[provider.<name>]`` tables are each provider's own
-(``mailer.providers.lookup``). The keys, with their defaults and meanings: the README's
-"``newsletter.toml`` reference", which a test keeps in step with ``_KNOWN``.
+of ``archive_path`` (``settings_rules``), the provider and its ``[provider.<name>]`` tables
+against what it declares (``provider_facts``). The keys, with their defaults and meanings: the
+README's "``newsletter.toml`` reference", which a test keeps in step with ``_KNOWN``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailer.core.addresses import mailbox
 from mailer.core.errors import ConfigError
 from mailer.core.gatepolicy import Policy, policy_from
+from mailer.core.provider_facts import (
+    TemplateLanguage,
+    check_provider_settings,
+    declared,
+    default_provider,
+)
 from mailer.core.secrets import register as register_secret
 from mailer.core.settings_rules import (
     WHOLE_RANGES,
@@ -36,6 +42,7 @@ from mailer.core.settings_rules import (
     smtp_value_problem,
     timeout_ok,
     timeout_problem,
+    utm_table,
 )
 from mailer.core.urls import is_site_address
 from mailer.core.words import primary
@@ -71,8 +78,8 @@ _KNOWN = {
     "provider": {"name", "auto_schedule", "grace_minutes", "timeout"},
     "smtp": {"host", "port", "security", "username", "to"},
 }
-# [provider.<name>] tables are each provider module's business: they are kept as written and
-# checked by mailer.providers.lookup
+# [provider.<name>] tables are each provider's business: they are kept as written and checked
+# against its declaration (provider_facts.check_provider_settings)
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ class Settings:
     logo_alt: str = ""  # default: the newsletter's name
     logo_width: int = 120
     show_subtitle: bool = True  # the issue's subtitle under its title, in the email
-    provider: str = "buttondown"
+    provider: str = field(default_factory=default_provider)  # see provider_facts
     auto_schedule: bool = True  # future issues are created scheduled (False: as drafts)
     grace_minutes: int = 60  # a run this late after an issue's send time still schedules it
     timeout: float = 20.0  # seconds to wait for one answer from the provider
@@ -116,6 +123,11 @@ class Settings:
     def content_width(self) -> int:
         """The body's column in px: the email's width less the card's side padding."""
         return self.width - 56
+
+    @property
+    def template_language(self) -> TemplateLanguage:
+        """What the provider fills in when it sends: its merge tags, its unsubscribe tag."""
+        return declared(self.provider).language
 
     @property
     def direction(self) -> str:
@@ -264,7 +276,7 @@ def _field_name(section: str, key: str) -> str:
 
 def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
     if key == "utm":
-        return _utm(value, path)
+        return utm_table(value, str(path))
     if key == "send_time":
         if isinstance(value, time):
             return value
@@ -300,29 +312,6 @@ def _coerce(section: str, key: str, value: Any, path: Path) -> Any:
     return value
 
 
-UTM_KEYS = ("source", "medium", "campaign", "term", "content")
-
-
-def _utm(value: Any, path: Path) -> dict[str, str]:
-    """newsletter.utm: a table of utm_ values; "{slug}" in one is the issue's slug."""
-    if not isinstance(value, dict):
-        raise ConfigError(
-            'newsletter.utm must be a table like {source = "news", medium = "email"}',
-            source=str(path),
-        )
-    for key, text in value.items():
-        if key not in UTM_KEYS:
-            raise ConfigError(
-                f"unknown key newsletter.utm.{key} (known: {', '.join(UTM_KEYS)})",
-                source=str(path),
-            )
-        if not isinstance(text, str) or not text.isprintable() or not text.strip():
-            raise ConfigError(
-                f"newsletter.utm.{key} must be one line of text, not {text!r}", source=str(path)
-            )
-    return {key: value[key].strip() for key in UTM_KEYS if key in value}
-
-
 def _validate(settings: Settings) -> None:
     source = str(settings.config_path) if settings.config_path else None
     try:
@@ -347,8 +336,7 @@ def _validate(settings: Settings) -> None:
             f"theme.width must be between 480 and 800, not {settings.width}", source=source
         )
     _validate_brand(settings, source)
-    if not re.fullmatch(r"[a-z][a-z0-9_-]*", settings.provider):
-        raise ConfigError(f"unknown provider {settings.provider!r}", source=source)
+    check_provider_settings(settings.provider, settings.provider_options, source)
     try:
         mailbox(settings.sender, "newsletter.from")
     except ConfigError as exc:

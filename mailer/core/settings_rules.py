@@ -7,6 +7,9 @@ from __future__ import annotations
 import math
 import re
 import string
+from typing import Any
+
+from mailer.core.errors import ConfigError
 
 # a provider's answer is waited for at least this long and at most this long (seconds)
 MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 600.0
@@ -76,3 +79,26 @@ def smtp_value_problem(key: str, value: object) -> str:
     elif not isinstance(value, str):
         return f"must be a string, not {value!r}"
     return ""
+
+
+UTM_KEYS = ("source", "medium", "campaign", "term", "content")
+
+
+def utm_table(value: Any, source: str) -> dict[str, str]:
+    """newsletter.utm: a table of utm_ values; "{slug}" in one is the issue's slug."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            'newsletter.utm must be a table like {source = "news", medium = "email"}',
+            source=source,
+        )
+    for key, text in value.items():
+        if key not in UTM_KEYS:
+            raise ConfigError(
+                f"unknown key newsletter.utm.{key} (known: {', '.join(UTM_KEYS)})",
+                source=source,
+            )
+        if not isinstance(text, str) or not text.isprintable() or not text.strip():
+            raise ConfigError(
+                f"newsletter.utm.{key} must be one line of text, not {text!r}", source=source
+            )
+    return {key: value[key].strip() for key in UTM_KEYS if key in value}

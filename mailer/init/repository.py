@@ -19,7 +19,7 @@ from pathlib import Path
 from mailer import __version__
 from mailer.core.atomic import inside
 from mailer.core.errors import ConfigError, OutputError
-from mailer.providers import PROVIDERS
+from mailer.core.provider_facts import known
 
 DISTRIBUTION = "newsletter-as-code"
 
@@ -42,21 +42,6 @@ ACTIONS = {
     "DEPLOY_PAGES": ("actions/deploy-pages", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
 }
 
-# Per provider: the settings table to fill in, and the repository secrets the workflows pass
-# on as the environment variables mailer reads.
-PROVIDER_TABLES = {
-    "buttondown": "",
-    "kit": "",
-    "mailchimp": (
-        "\n[provider.mailchimp]\n"
-        'list_id = ""             # required: your audience id (Audience → Settings)\n'
-    ),
-    "listmonk": (
-        "\n[provider.listmonk]\n"
-        'base_url = ""            # required: like https://lists.example.org/api\n'
-        "lists = []               # required: the list ids to send to, like [1]\n"
-    ),
-}
 # renamed on the way out: a dotted name in a package is easy to lose from a wheel
 RENAMED = {"gitignore": ".gitignore", "github": ".github"}
 MAX_NAME = 80
@@ -72,9 +57,8 @@ def start_newsletter(
     part-way, the files written so far are removed again.
     """
     name = _checked_name(name)
-    if provider not in PROVIDERS:
-        known = ", ".join(sorted(PROVIDERS))
-        raise ConfigError(f"unknown provider {provider!r}; choose one of: {known}")
+    if provider not in known():
+        raise ConfigError(f"unknown provider {provider!r}; choose one of: {', '.join(known())}")
     first_date = today + timedelta(days=7)
     slug = f"{first_date.isoformat()}-welcome"
     files = {
@@ -231,15 +215,16 @@ def _target(folder: Path, relative: str, slug: str) -> Path:
 
 
 def _fill(text: str, name: str, provider: str, first_date: date, slug: str) -> str:
-    cls = PROVIDERS[provider]
+    declared = known()[provider]
     # the variable mailer reads first, from the repository secret of the same name without
     # MAILER_ (the others are fallbacks for keys already set up elsewhere): each named once
-    secrets = [(cls.api_key_env[0], cls.api_key_env[0].removeprefix("MAILER_"))]
+    secrets = [(declared.api_key_env[0], declared.secret)]
     words = {
         "NAME": name,
         "NAME_QUOTED": name.replace("\\", "\\\\").replace('"', '\\"'),  # TOML and YAML alike
         "PROVIDER": provider,
-        "PROVIDER_TABLE": PROVIDER_TABLES[provider],
+        "PROVIDERS": " or ".join(", ".join(known()).rsplit(", ", 1)),
+        "PROVIDER_TABLE": f"\n{declared.scaffold}" if declared.scaffold else "",
         "PROVIDER_ENV": "\n".join(
             f"          {env}: ${{{{ secrets.{secret} }}}}" for env, secret in secrets
         ),

@@ -1,7 +1,9 @@
 """The providers mailer can push to, by name, and the one way to connect to the configured one.
 
-Each provider is one module (``buttondown.py``...): who it is, its API, its merge tags, its
-options. Built-ins register here like add-ons would; nothing else in mailer names a provider.
+Each provider is its declaration (``buttondown.toml``: who it is, its settings, its secrets, its
+template language — read without this package by ``mailer.core.provider_facts``) and one module
+of code (``buttondown.py``: its API). Built-ins register here as add-ons would (``register``);
+nothing outside this folder names a provider.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mailer.core.config import Settings, read_env, read_secret
 from mailer.core.errors import ConfigError
+from mailer.core.provider_facts import check_provider_settings, declare
 from mailer.core.secrets import register as register_secret
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, Target
 from mailer.providers.buttondown import ButtondownProvider
@@ -20,9 +23,7 @@ from mailer.providers.kit import KitProvider
 from mailer.providers.listmonk import ListmonkProvider
 from mailer.providers.mailchimp import MailchimpProvider
 
-PROVIDERS: dict[str, type[Provider]] = {
-    cls.name: cls for cls in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider)
-}
+PROVIDERS: dict[str, type[Provider]] = {}
 
 __all__ = [
     "PROVIDERS",
@@ -33,29 +34,27 @@ __all__ = [
     "Target",
     "get_provider",
     "lookup",
+    "register",
 ]
+
+
+def register(cls: type[Provider]) -> None:
+    """Make a provider known: its facts to settings and ``init``, its code to sending."""
+    declare(cls.facts)
+    PROVIDERS[cls.name] = cls
+
+
+for _builtin in (ButtondownProvider, MailchimpProvider, ListmonkProvider, KitProvider):
+    register(_builtin)
 
 
 def lookup(settings: Settings) -> type[Provider]:
     """The configured provider's class; ConfigError for a name or a table mailer does not know."""
-    cls = PROVIDERS.get(settings.provider)
-    known = ", ".join(sorted(PROVIDERS))
-    if cls is None:
-        raise ConfigError(
-            f"unknown provider {settings.provider!r} (known: {known})",
-            source=str(settings.config_path) if settings.config_path else None,
-        )
     source = str(settings.config_path) if settings.config_path else None
-    stray = sorted(set(settings.provider_options) - set(PROVIDERS))
-    if stray:
-        raise ConfigError(
-            f"unknown table [provider.{stray[0]}] (providers: {known})", source=source
-        )
-    for name, options in settings.provider_options.items():
-        try:
-            PROVIDERS[name].check_options(options, to_send=False)
-        except ConfigError as exc:
-            raise ConfigError(exc.message, source=source) from None
+    facts = check_provider_settings(settings.provider, settings.provider_options, source)
+    cls = PROVIDERS.get(facts.name)
+    if cls is None:
+        raise ConfigError(f"{facts.display_name} is declared but its code is not installed")
     return cls
 
 

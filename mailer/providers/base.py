@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from mailer.core.errors import ConfigError, ProviderError
+from mailer.core.provider_facts import Option, ProviderFacts, TemplateLanguage, check_options
 from mailer.providers.http import HttpClient
-from mailer.providers.options import Option, check_options
 
 State = Literal["draft", "scheduled", "sent"]
 
@@ -191,25 +191,27 @@ def identify(
 
 
 class Provider(ABC):
-    """A newsletter service. Class attributes say who it is; sync owns the flow."""
+    """A newsletter service: its declared facts (``<name>.toml``, see mailer.core.provider_facts)
+    and its API. Class attributes say who it is; sync owns the flow."""
 
+    facts: ClassVar[ProviderFacts]  # set by each provider: declared("<name>")
+    # copied from the facts, for the code that talks to the provider
     name: ClassVar[str]
     display_name: ClassVar[str]
     api_key_env: ClassVar[tuple[str, ...]]
     base_url_env: ClassVar[str]
-    default_base_url: ClassVar[str]
     # a self-hosted service's address may come from newsletter.toml; a hosted one's only from
     # the environment (a commit must not be able to send the key elsewhere)
-    base_url_in_config: ClassVar[bool] = False
-    # what the API key must be allowed to do, in the provider's own words (README, 403 hints)
-    permissions: ClassVar[str] = ""
+    base_url_in_config: ClassVar[bool]
+    permissions: ClassVar[str]  # what the API key must be allowed to do (README, 403 hints)
+    options_schema: ClassVar[tuple[Option, ...]]  # the keys of [provider.<name>]
+    language: ClassVar[TemplateLanguage]  # what it fills in when it sends
+    default_base_url: ClassVar[str]
     # what this provider cannot take from us: said once per run, never dropped silently
     cannot: ClassVar[tuple[str, ...]] = ()
     # `extra` in [provider.<name>]: fields passed through as written. Never a field that sends,
     # schedules or that mailer owns (status, send times, the marker, the content)
     extra_fields: ClassVar[frozenset[str]] = frozenset()
-    # the keys of [provider.<name>] (besides `extra`), declared: see Option
-    options_schema: ClassVar[tuple[Option, ...]] = ()
     # whether a listing shows every place a marker lives (else `reveal` reads what it hides)
     listing_shows_markers: ClassVar[bool] = True
     can_test_send: ClassVar[bool] = True
@@ -217,13 +219,15 @@ class Provider(ABC):
     # room (each provider module says why). Issues are independent; one issue's steps never
     # overlap, so the one-email-per-key rule holds at any setting
     concurrency: ClassVar[int] = 1
-    # the provider's own template language, as far as an email needs it: the unsubscribe link
-    # our footer carries, and the words inside {{ … }} and {% … %} the provider fills in when
-    # it sends (the gate reports any other braces; listmonk escapes them)
-    unsubscribe_tag: ClassVar[str]
-    merge_variables: ClassVar[frozenset[str]] = frozenset()
-    merge_tags: ClassVar[frozenset[str]] = frozenset()  # *|TAG|*, Mailchimp's kind
-    merge_blocks: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        facts = cls.__dict__.get("facts")
+        if facts is not None:
+            cls.name, cls.display_name = facts.name, facts.display_name
+            cls.api_key_env, cls.base_url_env = facts.api_key_env, facts.base_url_env
+            cls.base_url_in_config, cls.permissions = facts.base_url_in_config, facts.permissions
+            cls.options_schema, cls.language = facts.options_schema, facts.language
 
     def __init__(self, http: HttpClient, options: Mapping[str, Any], sender: str = "") -> None:
         self.http = http
@@ -232,13 +236,6 @@ class Provider(ABC):
         self.extra = self._checked_extra(options.get("extra"))
         self._emails: list[RemoteEmail] | None = None
         self._listing_lock = threading.RLock()  # sync writes several issues at once
-
-    @classmethod
-    def is_merge_variable(cls, expression: str) -> bool:
-        """Whether ``{{ expression }}`` is something this provider fills in when it sends."""
-        inner = expression.strip().lstrip("-").strip()
-        root = re.split(r"[\s.(|]", inner.lstrip("."), maxsplit=1)[0]
-        return root in cls.merge_variables
 
     # -- who it is and where --------------------------------------------------------------------
 
@@ -339,8 +336,8 @@ class Provider(ABC):
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], *, to_send: bool) -> None:
-        """[provider.<name>] against `options_schema` (see mailer.providers.options)."""
-        check_options(cls, options, to_send=to_send)
+        """[provider.<name>] against its declared keys (see mailer.core.provider_facts)."""
+        check_options(cls.facts, options, to_send=to_send)
 
     def _checked_extra(self, extra: object) -> dict[str, Any]:
         if extra is None:

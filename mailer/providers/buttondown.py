@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from mailer.core.errors import UnsupportedFeature
+from mailer.core.provider_facts import ProviderFacts, declared
 from mailer.providers.base import (
     Draft,
     Provider,
@@ -31,56 +32,23 @@ from mailer.providers.base import (
     Target,
     parse_time,
 )
-from mailer.providers.options import Option
 
 API_VERSION = "2026-04-01"
 EDITOR_MODE = "<!-- buttondown-editor-mode: fancy -->\n"
-TEMPLATES = ("naked", "classic", "modern", "plaintext", "custom")
 # statuses of an email that can still be changed; everything else is on its way or done
 _OPEN: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
 
 
 class ButtondownProvider(Provider):
-    name: ClassVar[str] = "buttondown"
-    display_name: ClassVar[str] = "Buttondown"
-    api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_BUTTONDOWN_API_KEY", "BUTTONDOWN_API_KEY")
-    base_url_env: ClassVar[str] = "MAILER_BUTTONDOWN_BASE_URL"
+    facts: ClassVar[ProviderFacts] = declared("buttondown")  # buttondown.toml
     default_base_url: ClassVar[str] = "https://api.buttondown.com/v1"
     # 600 requests a minute (docs: "Rate limits"): one at a time, at a 100–150 ms round trip,
     # already asks 7–10 a second, so sync writes one issue at a time
     concurrency: ClassVar[int] = 1
-    permissions: ClassVar[str] = (
-        "email access and sending access (scheduling an email needs the sending permission)"
-    )
     cannot: ClassVar[tuple[str, ...]] = (
         "take our plain-text part (Buttondown writes its own from the HTML)",
     )
-    # docs: template-tags-and-variables
-    unsubscribe_tag: ClassVar[str] = "{{ unsubscribe_url }}"
-    merge_variables: ClassVar[frozenset[str]] = frozenset(
-        {
-            "subscriber",
-            "unsubscribe_url",
-            "email_url",
-            "email",
-            "newsletter",
-            "manage_subscription_url",
-            "subscribe_url",
-        }
-    )
-    merge_blocks: ClassVar[frozenset[str]] = frozenset(
-        {"if", "elif", "else", "endif", "for", "endfor", "with", "endwith"}
-    )
     # EmailInput fields that neither send, schedule, nor belong to mailer (spec: EmailInput)
-    options_schema: ClassVar[tuple[Option, ...]] = (
-        Option(
-            "template",
-            "text",
-            "the frame Buttondown draws around the email",
-            '"naked"',
-            choices=TEMPLATES,
-        ),
-    )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "canonical_url",
@@ -103,11 +71,12 @@ class ButtondownProvider(Provider):
     @property
     def template(self) -> str:
         template = str(self.options.get("template", "naked"))
-        if template not in TEMPLATES:
+        templates = next(o.choices for o in self.options_schema if o.key == "template")
+        if template not in templates:
             raise UnsupportedFeature(
                 self.display_name,
                 f"has no template {template!r}",
-                hint=f"use one of {', '.join(TEMPLATES)}",
+                hint=f"use one of {', '.join(templates)}",
             )
         return template
 

@@ -23,6 +23,7 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from mailer.core.errors import UnsupportedFeature
+from mailer.core.provider_facts import ProviderFacts, declared
 from mailer.providers.base import (
     DUPLICATE_MARK,
     Draft,
@@ -43,29 +44,17 @@ _STATES: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
 
 
 class KitProvider(Provider):
-    name: ClassVar[str] = "kit"
-    display_name: ClassVar[str] = "Kit"
-    api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_KIT_API_KEY", "KIT_API_KEY")
-    base_url_env: ClassVar[str] = "MAILER_KIT_BASE_URL"
+    facts: ClassVar[ProviderFacts] = declared("kit")  # kit.toml
     default_base_url: ClassVar[str] = "https://api.kit.com/v4"
     # 120 requests per 60 s per API key (docs: "Rate limits"): one at a time is already faster
     # than that allows, so sync writes one issue at a time
     concurrency: ClassVar[int] = 1
-    permissions: ClassVar[str] = "a v4 API key (Settings → Developer) on a plan with API access"
     cannot: ClassVar[tuple[str, ...]] = (
         "take our plain-text part (Kit writes its own from the HTML)",
         "schedule a broadcast without publishing it to your Creator Profile feed "
         "(its API schedules only with public: true)",
     )
     can_test_send: ClassVar[bool] = False
-    # Liquid, as Kit's emails use it
-    unsubscribe_tag: ClassVar[str] = "{{ unsubscribe_url }}"
-    merge_variables: ClassVar[frozenset[str]] = frozenset(
-        {"subscriber", "unsubscribe_url", "first_name", "email_address"}
-    )
-    merge_blocks: ClassVar[frozenset[str]] = frozenset(
-        {"if", "elsif", "else", "endif", "unless", "endunless", "for", "endfor"}
-    )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {
             "email_template_id",

@@ -1,6 +1,6 @@
 """listmonk (self-hosted): translation and endpoints only; the flow is sync's.
 
-Quirks this module exists for (listmonk's code and docs; see PROVIDERS.md):
+Quirks this module exists for (listmonk's code and docs; see docs/providers.md):
 - There is no listmonk.com: the base URL (``…/api``) must be configured.
 - Auth is ``Authorization: token <api_user>:<token>``, one variable holding both.
 - Bodies, text parts and subjects are Go templates: a literal ``{{`` in our content would break
@@ -22,6 +22,7 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from mailer.core.errors import ConfigError
+from mailer.core.provider_facts import ProviderFacts, declared
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,
@@ -34,7 +35,6 @@ from mailer.providers.base import (
     identify,
     parse_time,
 )
-from mailer.providers.options import Option
 
 TAG = "mailer"
 _STATES: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
@@ -66,7 +66,7 @@ def go_escape(text: str) -> str:
     """Keep listmonk's own expressions; make every other ``{{`` literal text."""
 
     def keep_or_escape(match: re.Match[str]) -> str:
-        if match[2] and ListmonkProvider.is_merge_variable(match[1]):
+        if match[2] and ListmonkProvider.language.is_merge_variable(match[1]):
             return match[0]
         return '{{"{{"}}' + match[1] + match[2]
 
@@ -74,54 +74,13 @@ def go_escape(text: str) -> str:
 
 
 class ListmonkProvider(Provider):
-    name: ClassVar[str] = "listmonk"
-    display_name: ClassVar[str] = "listmonk"
-    api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_LISTMONK_API_KEY",)
-    base_url_env: ClassVar[str] = "MAILER_LISTMONK_BASE_URL"
+    facts: ClassVar[ProviderFacts] = declared("listmonk")  # listmonk.toml
     default_base_url: ClassVar[str] = ""
-    base_url_in_config: ClassVar[bool] = True
     # self-hosted, with no rate limit in its server code: 4 at a time keeps a small server easy
     concurrency: ClassVar[int] = 4
-    permissions: ClassVar[str] = (
-        "an API user whose role may get, manage and send campaigns (campaigns:get_all, "
-        "campaigns:manage_all, campaigns:send) on the configured lists"
-    )
-    options_schema: ClassVar[tuple[Option, ...]] = (
-        Option(
-            "base_url",
-            "text",
-            "your listmonk's API address (or MAILER_LISTMONK_BASE_URL)",
-            '"https://lists.example.org/api"',
-            required=True,
-        ),
-        Option(
-            "lists",
-            "whole numbers",
-            "the ids of the lists to send to (Lists, the number in each row)",
-            "[1]",
-            required=True,
-        ),
-        Option(
-            "template_id",
-            "whole number",
-            'the id of a template that holds only {{ template "content" . }}',
-            "5",
-        ),
-    )
     extra_fields: ClassVar[frozenset[str]] = frozenset(
         {"from_email", "headers", "archive", "archive_template_id", "archive_meta"}
     )
-    # Go templates (docs templating.md): functions and actions; fields start with "."
-    unsubscribe_tag: ClassVar[str] = "{{ UnsubscribeURL }}"
-    merge_variables: ClassVar[frozenset[str]] = frozenset(
-        {"UnsubscribeURL", "ManageURL", "OptinURL", "MessageURL", "TrackView", "TrackLink"}
-        | {"Date", "L", "Safe", "if", "else", "end", "range", "with", "template"}
-    )
-
-    @classmethod
-    def is_merge_variable(cls, expression: str) -> bool:
-        inner = expression.strip().lstrip("-").strip()
-        return inner.startswith(".") or super().is_merge_variable(expression)
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Mailchimp Marketing API v3 (campaigns): translation and endpoints only; the flow is sync's.
 
-Quirks this module exists for (Mailchimp's API reference; see PROVIDERS.md):
+Quirks this module exists for (Mailchimp's API reference; see docs/providers.md):
 - The API host carries the key's data centre: a key ending in ``-us21`` talks to
   ``https://us21.api.mailchimp.com/3.0``.
 - A campaign is created without content; ``PUT …/content`` sets our HTML and our text part.
@@ -30,6 +30,7 @@ from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from mailer.core.errors import ConfigError, ProviderMismatch
+from mailer.core.provider_facts import ProviderFacts, declared
 from mailer.providers.base import (
     DUPLICATE_MARK,
     MARK,
@@ -45,7 +46,6 @@ from mailer.providers.base import (
     read_content_marker,
     read_marker,
 )
-from mailer.providers.options import Option
 
 _STATES: dict[str, State] = {"save": "draft", "paused": "draft", "schedule": "scheduled"}
 PAGE = 1000  # the API's largest page
@@ -55,43 +55,16 @@ _SETTINGS_EXTRA = {"folder_id", "to_name", "auto_footer"}
 
 
 class MailchimpProvider(Provider):
-    name: ClassVar[str] = "mailchimp"
-    display_name: ClassVar[str] = "Mailchimp"
-    api_key_env: ClassVar[tuple[str, ...]] = ("MAILER_MAILCHIMP_API_KEY", "MAILCHIMP_API_KEY")
-    base_url_env: ClassVar[str] = "MAILER_MAILCHIMP_BASE_URL"
+    facts: ClassVar[ProviderFacts] = declared("mailchimp")  # mailchimp.toml
     default_base_url: ClassVar[str] = "https://{dc}.api.mailchimp.com/3.0"
-    permissions: ClassVar[str] = "an API key of a user who may create and schedule campaigns"
     # Mailchimp limits each user to 10 simultaneous connections, not a rate (Marketing API,
     # Fundamentals → "API limits"): 3 at a time leaves room for a second run and the account's
     # other integrations
     concurrency: ClassVar[int] = 3
-    options_schema: ClassVar[tuple[Option, ...]] = (
-        Option(
-            "list_id",
-            "text",
-            "your audience id (Audience → Settings → Audience name and defaults)",
-            '"a1b2c3d4e5"',
-            required=True,
-        ),
-    )
     extra_fields: ClassVar[frozenset[str]] = frozenset({"tracking", "social_card"}) | frozenset(
         _SETTINGS_EXTRA
     )
     listing_shows_markers: ClassVar[bool] = False
-    unsubscribe_tag: ClassVar[str] = "*|UNSUB|*"  # its merge tags are *|TAG|*, never braces
-    # the merge tags Mailchimp fills in itself ("All the Merge Tags Cheat Sheet",
-    # https://mailchimp.com/help/all-the-merge-tags-cheat-sheet/), besides the audience's own
-    # fields (FNAME, LNAME, ADDRESS, PHONE, BIRTHDAY by default)
-    merge_tags: ClassVar[frozenset[str]] = frozenset(
-        {
-            "FNAME", "LNAME", "EMAIL", "ADDRESS", "PHONE", "BIRTHDAY", "UNSUB", "UPDATE_PROFILE",
-            "FORWARD", "ARCHIVE", "ARCHIVE_LINK_SHORT", "ABOUT_LIST", "REWARDS", "REWARDS_TEXT",
-            "CURRENT_YEAR", "MC:SUBJECT", "MC_PREVIEW_TEXT", "MC:TOC", "MC:SHARE", "MC:DATE",
-            "LIST:NAME", "LIST:COMPANY", "LIST:DESCRIPTION", "LIST:ADDRESS", "LIST:ADDRESSLINE",
-            "LIST:PHONE", "LIST:URL", "LIST:SUBSCRIBE", "LIST:RECIPIENTS", "LIST:SUBSCRIBERS",
-            "EMAIL_UID", "END:IF", "ELSE:", "MC_LANGUAGE_LABEL", "USER:COMPANY", "USER:URL",
-        }
-    )  # fmt: skip
 
     @staticmethod
     def auth_headers(api_key: str) -> dict[str, str]:
@@ -275,7 +248,7 @@ class MailchimpProvider(Provider):
         )
 
     def _content(self, campaign: str, draft: Draft) -> None:
-        # both together: an html-only PUT may regenerate the text part (PROVIDERS.md)
+        # both together: an html-only PUT may regenerate the text part (docs/providers.md)
         self.http.json_object(
             "PUT",
             f"/campaigns/{campaign}/content",

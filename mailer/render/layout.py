@@ -16,7 +16,6 @@ from mailer.core.errors import TemplateError
 from mailer.core.urls import absolute_url, base_for
 from mailer.core.words import footer_words, long_date
 from mailer.issue.load import Issue
-from mailer.providers import lookup
 from mailer.render.inline import inline_css
 from mailer.render.mjml import compile_mjml
 from mailer.render.templating import render_template
@@ -41,7 +40,7 @@ def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
         "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
         "archive_url": settings.archive_url(issue.slug),
         "archive_index_url": settings.url.rstrip("/") + "/" if settings.url else "",
-        "unsubscribe_url": lookup(settings).unsubscribe_tag,
+        "unsubscribe_url": settings.template_language.unsubscribe_tag,
         "logo": absolute_url(settings.logo, base_for(settings.url)) if settings.logo else "",
         "address_lines": [line.strip() for line in settings.address.splitlines() if line.strip()],
         "words": words,

@@ -1,4 +1,4 @@
-"""A stateful fake of listmonk's campaign API, as its docs and code behave (see PROVIDERS.md).
+"""A stateful fake of listmonk's campaign API, as its docs and code behave (see docs/providers.md).
 
 Docs ``docs/docs/content/apis/campaigns.md``; code ``cmd/campaigns.go``,
 ``internal/core/campaigns.go``, ``models/campaigns.go``, ``queries/campaigns.sql`` (v6.2):

@@ -33,7 +33,7 @@ def test_listmonk_keeps_its_own_template_expressions():
 
 
 def test_listmonk_bodies_match_its_spec_with_the_documented_fixes(make_settings, write_issue):
-    """listmonk's own spec is known to be wrong about campaigns (PROVIDERS.md): send_at is
+    """listmonk's own spec is known to be wrong about campaigns (docs/providers.md): send_at is
     nested as an object and body/altbody/attribs are missing. Validate against the spec with
     exactly those fixes laid over it, strictly (no other field allowed)."""
     import copy
