@@ -1,170 +1,136 @@
-"""The house plan, kept: layers that import only downwards, no import cycles, one exception
-tree, small modules. Read from the source (every import counts, inside functions and under
-TYPE_CHECKING too)."""
+"""The house plan, kept: the package map of docs/architecture.md (what each package may import),
+no import cycle between modules, no import the map cannot see (relative or dynamic), one
+exception tree that the library raises from, small modules, and providers named only in their
+own folder. Read from the source: every import counts, inside functions and under
+TYPE_CHECKING too."""
 
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import mailer
+from conftest import ROOT
 from mailer.core.errors import MailerError
+from mailer.core.provider_facts import known
 
 PACKAGE = Path(mailer.__file__).parent
+MAP = ROOT / "docs" / "architecture.md"
+BUILTIN_ERRORS = {
+    name
+    for name in dir(builtins)
+    if isinstance(getattr(builtins, name), type)
+    and issubclass(getattr(builtins, name), BaseException)
+}
+# Built-in exceptions the library may raise, each for a reason of its own:
+ALLOWED_RAISES = {
+    ("mailer/__init__.py", "AttributeError"),  # a module's __getattr__ must say it this way
+    ("mailer/issue/markdown.py", "NotImplementedError"),  # hooks a walker must override
+    # a path that leads outside its folder is refused as the OS refuses one: callers already
+    # handle OSError for every file they touch, so it needs no second branch
+    ("mailer/core/atomic.py", "OSError"),
+}
 
-# Bottom to top. A module imports from its own layer or below, never above.
-LAYERS: list[set[str]] = [
-    # leaves: each owns one idea and imports no other mailer module but the package's version
-    {
-        "mailer",
-        "mailer.core.secrets",
-        "mailer.core.limits",
-        "mailer.issue.rawhtml",
-        "mailer.render.wrapping",
-        "mailer.core.urls",
-        "mailer.core.finding",
-        "mailer.render.inline",
-        "mailer.core.atomic",
-        "mailer.render.images",
-        "mailer.render.emulation",
-        "mailer.issue.media",
-        "mailer.render.anchors",
-        "mailer.core.words",
-        "mailer.core.settings_rules",
-        "mailer.core",
-    },
-    {"mailer.core.errors"},
-    {"mailer.core.addresses", "mailer.core.config", "mailer.core.gatepolicy"},
-    {"mailer.smtp.settings"},
-    # an issue file, and the template environment
-    {
-        "mailer.issue.header",
-        "mailer.issue.load",
-        "mailer.render.templating",
-        "mailer.render.mjml",
-        "mailer.issue.gitfiles",
-    },
-    # the render stages
-    {
-        "mailer.issue.sanitize",
-        "mailer.issue.markdown",
-        "mailer.render.htmlwriter",
-        "mailer.render.textpage",
-        "mailer.render.plaintext_html",
-        "mailer.render.plaintext",
-        "mailer.render.fingerprint",
-        "mailer.render.campaign",
-        "mailer.issue",
-        "mailer.render",
-    },
-    # the providers: who they are, their templates' words, their requests
-    {
-        "mailer.providers.http",
-        "mailer.providers.options",
-        "mailer.providers.base",
-        "mailer.providers.buttondown",
-        "mailer.providers.kit",
-        "mailer.providers.listmonk",
-        "mailer.providers.mailchimp",
-        "mailer.providers",
-    },
-    {"mailer.render.layout", "mailer.render.layout_shapes"},
-    {"mailer.render.pipeline"},
-    # the gate
-    {
-        "mailer.checks.runner",
-        "mailer.checks.inventory",
-        "mailer.checks.content",
-        "mailer.checks.email",
-        "mailer.checks.links",
-        "mailer.checks.meta",
-        "mailer.checks.mistakes",
-        "mailer.checks",
-    },
-    {"mailer.build.message", "mailer.build.output", "mailer.core.github", "mailer.issue.batch"},
-    # what the commands do, as a library
-    {
-        "mailer.checks.report",
-        "mailer.checks.issues",
-        "mailer.build.cache",
-        "mailer.build.gatecache",
-        "mailer.linkcheck.cache",
-        "mailer.linkcheck.probe",
-        "mailer.linkcheck",
-        "mailer.build.issues",
-        "mailer.site.archive",
-        "mailer.preview.pages",
-        "mailer.preview.server",
-        "mailer.smtp.send",
-        "mailer.init.new_issue",
-        "mailer.init.repository",
-        "mailer.sync.plan",
-        "mailer.sync.apply",
-        "mailer.sync.run",
-        "mailer.sync.report",
-        "mailer.sync",
-        "mailer.pictures.drawing",
-        "mailer.pictures.shots",
-        "mailer.build",
-        "mailer.site",
-        "mailer.preview",
-        "mailer.pictures",
-        "mailer.smtp",
-        "mailer.init",
-    },
-    {
-        "mailer.commands.state",
-        "mailer.commands.writing",
-        "mailer.commands.sending",
-        "mailer.commands.review",
-    },
-    {"mailer.commands"},
-    {"mailer.cli", "mailer.__main__"},
-]
+
+def package_map() -> dict[str, set[str]]:
+    """package → the packages it may import, from the table in docs/architecture.md."""
+    rows = re.findall(r"^\| `(\w+)` \| .*? \| (.*?) \|$", MAP.read_text(encoding="utf-8"), re.M)
+    return {name: set(re.findall(r"`(\w+)`", allowed)) for name, allowed in rows}
 
 
 def modules() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        found[name] = path
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 
 
+def trees() -> dict[str, ast.Module]:
+    return {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in modules().items()}
+
+
 def imports() -> dict[str, set[str]]:
+    """module → the mailer modules it imports (``from a import b`` counts a.b when b is one)."""
     mods = modules()
     graph: dict[str, set[str]] = {}
-    for name, path in mods.items():
+    for name, tree in trees().items():
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module in mods:
-                    found.add(node.module)
+                found.add(node.module)
                 found.update(f"{node.module}.{a.name}" for a in node.names)
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
         graph[name] = {m for m in found if m in mods and m != name}
+    graph["mailer"] |= set(_front_door().values())
     return graph
 
 
-def test_every_module_has_a_layer():
-    placed = set().union(*LAYERS)
-    assert set(modules()) == placed, set(modules()) ^ placed
+def _front_door() -> dict[str, str]:
+    """The root package's lazy exports (name → module), read from its ``_EXPORTS`` literal."""
+    tree = trees()["mailer"]
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_EXPORTS":
+            return ast.literal_eval(node.value)  # type: ignore[no-any-return]
+    return {}
 
 
-def test_imports_only_go_down():
-    layer = {name: n for n, names in enumerate(LAYERS) for name in names}
-    upward = [
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "mailer"
+
+
+def test_the_map_names_every_package():
+    packages = {package_of(m) for m in modules()} - {"mailer", "__main__"}
+    assert set(package_map()) == packages
+
+
+def test_packages_import_only_what_the_map_allows():
+    allowed = package_map()
+    strays = sorted(
         f"{name} imports {target}"
         for name, targets in imports().items()
+        if name not in ("mailer", "mailer.__main__")  # the front door and `python -m mailer`
         for target in targets
-        if layer[target] > layer[name]
-    ]
-    assert upward == []
+        if (package_of(target) != package_of(name))
+        and target != "mailer"  # the version, which every package may read
+        and package_of(target) not in allowed[package_of(name)]
+    )
+    assert strays == []
+
+
+def test_rendering_and_the_gate_import_no_provider_code():
+    for name, targets in imports().items():
+        if package_of(name) in ("core", "issue", "render", "checks", "build", "site", "preview"):
+            assert not {t for t in targets if package_of(t) == "providers"}, name
+
+
+def test_the_front_door_exports_what_it_names():
+    for name, module in _front_door().items():
+        assert hasattr(importlib.import_module(module), name)
+
+
+def test_no_relative_or_dynamic_imports():
+    """The map sees every import: none relative, none built from a string at run time (the
+    front door's literal table is read above)."""
+    found = []
+    for name, tree in trees().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                found.append(f"{name}:{node.lineno} relative import")
+            if isinstance(node, ast.Call):
+                func = ast.unparse(node.func)
+                dynamic = func in ("__import__", "importlib.import_module", "import_module")
+                front_door = name == "mailer" and func == "importlib.import_module"
+                if dynamic and not front_door:
+                    found.append(f"{name}:{node.lineno} {func}()")
+    assert found == []
 
 
 def test_no_import_cycles():
@@ -193,10 +159,19 @@ def test_no_import_cycles():
             if len(component) > 1:
                 cycles.append(sorted(component))
 
+    # the front door imports what it exports lazily and everyone reads its version: not a cycle
+    graph = {k: (v if k != "mailer" else set()) for k, v in graph.items()}
     for node in graph:
         if node not in index:
             visit(node)
     assert cycles == []
+
+
+def test_the_cycle_finder_sees_a_relative_cycle(tmp_path):
+    """What the tests above rely on, shown on a tiny package: a relative import is caught."""
+    (tmp_path / "a.py").write_text("from . import b\n")
+    tree = ast.parse((tmp_path / "a.py").read_text())
+    assert any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
 
 
 def test_every_exception_is_a_mailer_error():
@@ -212,6 +187,58 @@ def test_every_exception_is_a_mailer_error():
     assert strays == []
 
 
+def test_no_exception_class_hides_in_a_function():
+    """A class made inside a function escapes the check above: none may be an exception."""
+    found = []
+    for name, tree in trees().items():
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.ClassDef) and any(
+                    re.search(r"(Error|Exception|Warning)$", ast.unparse(b)) for b in node.bases
+                ):
+                    found.append(f"{name}:{node.lineno} {node.name}")
+    assert found == []
+
+
+def _caught_here(path: list[ast.AST], error: str) -> bool:
+    """Whether a try around the raise (in the same function) handles `error`."""
+    for node in reversed(path):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        if isinstance(node, ast.Try):
+            for handler in node.handlers:
+                if handler.type is not None and error in ast.unparse(handler.type):
+                    return True
+    return False
+
+
+def test_the_library_raises_no_builtin_exception():
+    """Users see MailerErrors (a message, a file, a line), never a built-in exception: one
+    raised and caught within the same function is control flow, and the few above have their
+    reasons."""
+    found: list[str] = []
+    for path in modules().values():
+        relative = path.relative_to(PACKAGE.parent).as_posix()
+        _builtin_raises(ast.parse(path.read_text(encoding="utf-8")), [], relative, found)
+    assert found == []
+
+
+def _builtin_raises(node: ast.AST, trail: list[ast.AST], relative: str, found: list[str]) -> None:
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        error = ast.unparse(exc)
+        if (
+            error in BUILTIN_ERRORS
+            and (relative, error) not in ALLOWED_RAISES
+            and not _caught_here(trail, error)
+        ):
+            found.append(f"{relative}:{node.lineno} raises {error}")
+    for child in ast.iter_child_nodes(node):
+        _builtin_raises(child, [*trail, node], relative, found)
+
+
 def test_modules_are_small():
     long = {
         name: lines
@@ -219,3 +246,36 @@ def test_modules_are_small():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+def test_few_modules_sit_at_the_top():
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    assert len(top) <= 12, top
+
+
+def test_providers_are_named_only_in_their_folder():
+    """A provider is its folder's business: elsewhere its name comes from the registry. Code
+    strings only (docstrings and comments may speak of a provider)."""
+    names = set(known())
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b", re.I)
+    found = []
+    for name, tree in trees().items():
+        if package_of(name) == "providers":
+            continue
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and pattern.search(node.value)
+            ):
+                found.append(f"{name}:{node.lineno} {node.value[:60]!r}")
+    assert found == []

@@ -50,3 +50,18 @@ def test_run_names_an_unknown_task_and_lists_the_tasks():
     helped = subprocess.run(["bash", str(ROOT / "run")], capture_output=True, text=True)
     assert helped.returncode == 0 and "./run tests" in helped.stdout
     assert "set -euo" not in helped.stdout and "caller=" not in helped.stdout
+
+
+def test_the_provider_table_is_the_registry():
+    """docs/providers.md's table is written from the providers' declarations
+    (tools/provider_table.py): a provider added or changed shows there, or this fails."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "provider_table", ROOT / "tools" / "provider_table.py"
+    )
+    assert spec and spec.loader
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    page = tool.PAGE.read_text(encoding="utf-8")
+    assert tool.BEGIN in page and tool.rewritten(page) == page

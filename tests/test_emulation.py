@@ -12,6 +12,7 @@ from browser import CHROMIUM, launch, overflow, serve_wide_images
 
 from conftest import ROOT, SAMPLE
 from mailer.checks import check_rendered
+from mailer.core.errors import ConfigError
 from mailer.issue.load import load_issue
 from mailer.render.emulation import emulate
 from mailer.render.pipeline import render_issue
@@ -46,7 +47,7 @@ def test_outlook_applies_its_conditionals_and_ignores_max_width():
 
 
 def test_an_unknown_client_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="lotus-notes"):
         emulate(SHELL, "lotus-notes")
 
 

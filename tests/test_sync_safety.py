@@ -300,14 +300,6 @@ def test_mailer_new_writes_the_slug_so_a_rename_keeps_the_key(newsletter):
     newsletter.one_scheduled(path.stem)
 
 
-def test_the_readme_sync_table_names_each_providers_permissions():
-    from mailer.providers import PROVIDERS
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for cls in PROVIDERS.values():
-        assert cls.permissions and cls.permissions in " ".join(readme.split()), cls.name
-
-
 @pytest.mark.parametrize("seed", range(2))
 def test_concurrent_runs_with_faults_keep_the_guarantees(newsletter, seed):
     """Rounds of two or three `mailer sync` processes at once, with random faults (lost

@@ -12,12 +12,13 @@ from mailer.commands.state import State, progress_line
 
 
 def _views(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    from mailer.core.errors import ConfigError
     from mailer.pictures.shots import parse_views
 
     try:
         return parse_views(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ConfigError as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 @click.command()

@@ -1,7 +1,7 @@
 """The limits on what an issue may hold, checked before a parser or a native library sees it.
 
 Each is far below where something breaks and far above what real issues use. Measured on this
-project's reference machine (``tests/test_limits.py`` keeps the margins honest):
+project's reference machine (``tests/test_hostile.py`` keeps the margins honest):
 
 - css-inline (Rust) overflows its stack between 10,000 and 12,000 nested elements; the deepest
   issue in 368 real ones nests 8 elements in its body and 6 Markdown lists and quotes.

@@ -23,7 +23,7 @@ from typing import Any
 
 from mailer.build.issues import render_path
 from mailer.core.config import Settings, load_settings
-from mailer.core.errors import MailerError
+from mailer.core.errors import ConfigError, MailerError
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.issue.gitfiles import commit, git
 from mailer.pictures.drawing import VIEWS, Camera, browser, difference
@@ -87,11 +87,11 @@ def _share(issue: IssueShots) -> float:
 
 
 def parse_views(text: str) -> list[str]:
-    """ "desktop,mobile" → the views named, in VIEWS order; ValueError for an unknown one."""
+    """ "desktop,mobile" → the views named, in VIEWS order; ConfigError for an unknown one."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in VIEWS]
     if unknown or not names:
-        raise ValueError(
+        raise ConfigError(
             f"unknown view {', '.join(unknown) or '(none)'}; views: {', '.join(VIEWS)}"
         )
     return [name for name in VIEWS if name in names]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from mailer.core.errors import ConfigError
+
 # name → (label, what the emulation does): the preview's buttons say both
 CLIENTS = {
     "gmail": ("Gmail app", "every <style> removed, as the Gmail app does for non-Google accounts"),
@@ -45,4 +47,4 @@ def emulate(html: str, client: str) -> str:
         html = _OFFICE_MARKUP.sub("", html)
         html = _STYLE_BLOCK.sub("", html)
         return _STYLE_ATTRIBUTE.sub(lambda m: f' style="{_MAX_WIDTH.sub("", m[1])}"', html)
-    raise ValueError(f"no emulation of {client!r}")
+    raise ConfigError(f"no emulation of {client!r} (clients: {', '.join(CLIENTS)})")
