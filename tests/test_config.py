@@ -200,3 +200,16 @@ def test_an_smtp_port_from_the_environment_is_a_port(port, make_settings):
     env = {"MAILER_SMTP_HOST": "127.0.0.1", "MAILER_SMTP_PORT": port}
     with pytest.raises(ConfigError, match="smtp port must be a number from 1 to 65535"):
         smtp_settings(make_settings(), env)
+
+
+def test_the_from_name_is_the_newsletters_name_until_from_is_set(tmp_path):
+    """README: `name` is the From name. Without `from`, the address is a placeholder (check's
+    sender rules say so) but the name is the newsletter's, quoted when it needs to be."""
+    from mailer.core.addresses import mailbox
+
+    config = tmp_path / "newsletter.toml"
+    config.write_text('[newsletter]\nname = "Field Notes, Weekly"\n')
+    settings = load_settings(config, env={})
+    assert mailbox(settings.sender, "from") == ("Field Notes, Weekly", "newsletter@example.com")
+    config.write_text('[newsletter]\nname = "Field Notes"\nfrom = "Ed <ed@example.org>"\n')
+    assert load_settings(config, env={}).sender == "Ed <ed@example.org>"

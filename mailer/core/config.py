@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
+from email.utils import quote
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +49,7 @@ from mailer.core.urls import is_site_address
 from mailer.core.words import primary
 
 CONFIG_NAME = "newsletter.toml"
+PLACEHOLDER_ADDRESS = "newsletter@example.com"  # until newsletter.from says otherwise
 
 RTL_LANGUAGES = {"ar", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 
@@ -91,7 +93,7 @@ class Settings:
     language: str = "en"
     timezone: str = "UTC"
     send_time: time = time(9, 0)
-    sender: str = "Newsletter <newsletter@example.com>"
+    sender: str = f"Newsletter <{PLACEHOLDER_ADDRESS}>"  # with a name set: "<name> <…>"
     archive_path: str = "issues/{slug}/"
     feed_items: int = 20  # the newest issues the archive's feed carries in full
     address: str = ""  # the sender's postal address, in every footer (CAN-SPAM, CASL)
@@ -185,6 +187,8 @@ def load_settings(
         if not timeout_ok(values["timeout"]):
             raise ConfigError(f"MAILER_HTTP_TIMEOUT {timeout_problem(timeout)}")
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "sender" not in values and values.get("name"):  # the From name is the newsletter's
+        values["sender"] = f'"{quote(values["name"])}" <{PLACEHOLDER_ADDRESS}>'
     settings = Settings(**values)
     _validate(settings)
     return settings
