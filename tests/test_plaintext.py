@@ -105,3 +105,32 @@ def test_addresses_are_made_absolute_as_in_the_html_part():
     out = text("[a](/jobs/) [b](*|ARCHIVE|*) [c]({{url}}) [d](#top)\n", "https://x.example/news")
     assert "[1] https://x.example/jobs/" in out
     assert "[2] *|ARCHIVE|*" in out and "[3] {{url}}" in out  # merge tags stay as they are
+
+
+FENCE = re.compile(r"^```[^\n`]*\n(.*?)^```[ \t]*$", re.M | re.S)
+
+
+def test_code_is_kept_byte_for_byte():
+    """Runs of spaces, long lines and trailing spaces stay as written: a reader copies code."""
+    code = '    return {"a":    1}  # ' + "long " * 20 + "\nx = 1   \n\ty"
+    out = text(f"Before.\n\n```python\n{code}\n```\n")
+    assert "\n".join("    " + line for line in code.split("\n")) in out
+
+
+def test_every_real_code_line_reaches_the_text_part_verbatim():
+    """Every top-level fenced code line of the shared corpus (when it is beside us) and of our
+    samples appears, indented, in the text part exactly as written."""
+    from conftest import CORPUS, ROOT
+
+    paths = sorted(CORPUS.rglob("*.md")) if CORPUS.is_dir() else []
+    paths += sorted([*(ROOT / "issues").glob("*.md"), *(ROOT / "tests/fixtures").rglob("*.md")])
+    checked = 0
+    for path in paths:
+        body = path.read_text(encoding="utf-8", errors="replace").split("\n---\n", 1)[-1]
+        out = None
+        for block in FENCE.findall(body):
+            out = out if out is not None else text(body)
+            for line in block.rstrip("\n").split("\n"):
+                assert ("    " + line if line else "") in out.split("\n"), (path, line)
+                checked += 1
+    assert checked > (100 if CORPUS.is_dir() else 2)  # not vacuous

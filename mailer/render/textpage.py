@@ -118,23 +118,9 @@ class TextPage:
         self.blank = True
 
     def write_code(self, code: str) -> None:
-        """Code indented by four spaces; a line too long for a mail client wrapped at spaces,
-        its continuation indented under the code."""
-        first, _ = self._prefixes()
-        width = max(20, self.width - len(first) - 4)
-        lines: list[str] = []
-        for line in code.split("\n"):
-            line = line.rstrip()
-            if len(line) <= width:
-                lines.append("    " + line if line else "")
-                continue
-            indent = line[: len(line) - len(line.lstrip())]
-            parts = wrap(line, width - len(indent) - 2)
-            lines.append(
-                "    " + parts[0] if line.startswith(parts[0]) else "    " + indent + parts[0]
-            )
-            lines.extend("    " + indent + "  " + part for part in parts[1:])
-        self.emit(lines)
+        """Code indented by four spaces, each line byte for byte: never squeezed or wrapped (a
+        reader copies it; the message's quoted-printable encoding carries long lines)."""
+        self.emit(["    " + line if line else "" for line in code.split("\n")])
         self.blank = True
 
     def write_table(self, rows: list[list[str]]) -> None:
