@@ -59,13 +59,27 @@ def test_plain_values_take_the_shortcut(write_issue, make_settings):
     settings = make_settings()
     issue = load_issue(write_issue(f"---\ntitle: 'A & B'\ndate: 2024-03-07\n---\n{BODY}"), settings)
     context = layout.layout_context(issue, settings)
-    values = layout_shapes._values(issue, context)
-    assert values is not None
     source = layout.layout_source(settings, context)
-    marked = layout_shapes._marked(issue, settings, context, source, values)
-    assert marked is not None
+    found = layout_shapes._marked(issue, settings, context, source)
+    assert found is not None and "A & B" in found[1].values()
     both_ways(issue, settings)
-    assert isinstance(layout_shapes._SHAPES[marked], layout_shapes._Shape)
+    assert isinstance(layout_shapes._SHAPES[found[0]], layout_shapes._Shape)
+
+
+def test_a_value_a_template_adds_is_a_slot_by_itself(tmp_path, write_issue, monkeypatch):
+    """A custom layout that shows a front-matter value (an author) keeps one shape for every
+    issue: the value is found and filled in, never baked into a shape of its own."""
+    monkeypatch.setattr(layout_shapes, "_SHAPES", {})
+    mjml = (BUILTIN / "email.mjml.j2").read_text(encoding="utf-8")
+    assert "{{ issue.title }}" in mjml
+    mjml = mjml.replace("{{ issue.title }}", "{{ issue.title }} by {{ issue.meta.author }}", 1)
+    settings = custom(tmp_path, mjml=mjml)
+    for n, author in enumerate(("Ada", "Grace", "Edsger")):
+        text = f"---\ntitle: T{n}\ndate: 2024-03-07\nauthor: {author}\n---\n{BODY}"
+        fast, slow = both_ways(load_issue(write_issue(text, f"{n}.md"), settings), settings)
+        assert fast == slow and f"T{n} by {author}" in fast
+    (shape,) = layout_shapes._SHAPES.values()  # one shape, and it is used
+    assert isinstance(shape, layout_shapes._Shape)
 
 
 def test_a_shape_that_differs_on_its_first_issue_is_never_used(
@@ -169,3 +183,18 @@ def test_every_real_issue_gives_the_same_bytes_both_ways(make_settings):
                     short += 1
                     assert fast == layout.compile_email(source, body), path
     assert short > total * 0.9  # nearly every real issue takes the shortcut: not vacuous
+
+
+def test_every_per_issue_value_of_the_layout_context_is_a_slot(write_issue, make_settings):
+    """A value layout_context makes from the issue must be a slot (or an empty/non-empty
+    switch, like the preheader's padding): otherwise each issue would be a shape of its own."""
+    settings = make_settings(url="https://news.example/")
+    one = load_issue(
+        write_issue("---\ntitle: One\nsubtitle: S1\ndate: 2024-03-07\n---\nA\n", "a.md"), settings
+    )
+    two = load_issue(
+        write_issue("---\ntitle: Two\nsubtitle: S2\ndate: 2025-04-08\n---\nB\n", "b.md"), settings
+    )
+    first, second = layout.layout_context(one, settings), layout.layout_context(two, settings)
+    differ = {key for key in first if first[key] != second[key]}
+    assert differ - {"issue"} == set(layout_shapes._CONTEXT_SLOTS)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
+from typing import Any
 
 import css_inline
 from markupsafe import escape
@@ -45,10 +47,10 @@ def email(
     """The email by its shape, or None when the shortcut does not apply (then: the long way).
 
     `source` is ``layout.layout_source(settings, context)``."""
-    values = _values(issue, context)
-    marked = _marked(issue, settings, context, source, values) if values is not None else None
-    if marked is None or values is None:
+    found = _marked(issue, settings, context, source)
+    if found is None:
         return None
+    marked, values = found
     shape = _SHAPES.get(marked, _UNSEEN)
     if shape is _UNSEEN:
         shape = _compile_shape(marked)
@@ -62,9 +64,12 @@ def email(
     return shape.fill(values, fragment) if isinstance(shape, _Shape) else None
 
 
-# the values an issue brings to the layout; an empty one is part of the shape (templates test it)
-_ISSUE_SLOTS = ("title", "subject", "preheader")
-_CONTEXT_SLOTS = ("date_text", "archive_url", "subtitle")
+# The values an issue brings to the layout are found, not listed: every text field of the issue
+# and of its front matter (``issue.meta``), and the context's values made from the issue. A new
+# one shown by a template is a slot by itself, so it can never quietly make each issue a shape
+# of its own. An empty value is part of the shape (templates test it).
+_NOT_SHOWN = frozenset({"body"})  # the body has its own placeholder
+_CONTEXT_SLOTS = ("date_text", "archive_url", "subtitle")  # layout_context's per-issue values
 _FRAGMENT_START, _FRAGMENT_END = "<!--mailer-body-->", "<!--/mailer-body-->"
 
 
@@ -83,47 +88,38 @@ def _plain(value: str) -> bool:
     )
 
 
-def _values(issue: Issue, context: dict[str, object]) -> dict[str, str] | None:
-    """Marker → value for the non-empty values; None when one is not plain text."""
-    named = {name: str(getattr(issue, name)) for name in _ISSUE_SLOTS}
-    named.update({name: str(context[name]) for name in _CONTEXT_SLOTS})
-    values: dict[str, str] = {}
-    for name, value in named.items():
-        if not value:
-            continue
-        if not _plain(value):
-            return None
-        values[_marker(name)] = value
-    return values
-
-
 def _marked(
-    issue: Issue,
-    settings: Settings,
-    context: dict[str, object],
-    source: str,
-    values: dict[str, str],
-) -> str | None:
-    """The layout rendered with markers for the values, if it is the same layout otherwise."""
+    issue: Issue, settings: Settings, context: dict[str, object], source: str
+) -> tuple[str, dict[str, str]] | None:
+    """The layout rendered with a marker in place of each non-empty per-issue value, and the
+    values of the markers it shows — if filling them in gives the layout itself (else the
+    template tests or changes a value) and each is plain text."""
+    values: dict[str, str] = {}
 
-    def mark(name: str, value: str) -> str:
-        return _marker(name) if _marker(name) in values else value
+    def mark(name: str, value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        values[_marker(name)] = value
+        return _marker(name)
 
-    marked_issue = replace(
-        issue,
-        title=mark("title", issue.title),
-        subject=mark("subject", issue.subject),
-        preheader=mark("preheader", issue.preheader),
-    )
-    marked_context = {**context, "issue": marked_issue}
-    marked_context.update({n: _marker(n) for n in _CONTEXT_SLOTS if _marker(n) in values})
+    fields: dict[str, Any] = {
+        f.name: mark(f.name, getattr(issue, f.name))
+        for f in dataclass_fields(issue)
+        if f.name not in _NOT_SHOWN and isinstance(getattr(issue, f.name), str)
+    }
+    meta = {key: mark(f"meta{n}", value) for n, (key, value) in enumerate(issue.meta.items())}
+    marked_context = {**context, "issue": replace(issue, **fields, meta=meta)}
+    marked_context.update({n: mark(n, context[n]) for n in _CONTEXT_SLOTS})
     marked = render_template(
         settings.template_dirs, TEMPLATE, body=BODY_PLACEHOLDER, **marked_context
     )
+    shown = {marker: value for marker, value in values.items() if marker in marked}
+    if not all(map(_plain, shown.values())):
+        return None
     filled = marked
-    for marker, value in values.items():
+    for marker, value in shown.items():
         filled = filled.replace(marker, str(escape(value)))
-    return marked if filled == source else None  # else the template tests or changes a value
+    return (marked, shown) if filled == source else None
 
 
 @dataclass(frozen=True)
@@ -175,7 +171,7 @@ def inliner_attribute(value: str) -> str:
 _MARKUP = re.compile(
     r"<!--.*?-->|<(style|script)\b[^>]*>.*?</\1>|<[^<>\"]*(?:\"[^\"]*\"[^<>\"]*)*>", re.S | re.I
 )
-_SLOT = re.compile("(" + re.escape(BODY_PLACEHOLDER) + "|" + _marker("[a-z_]+") + ")")
+_SLOT = re.compile("(" + re.escape(BODY_PLACEHOLDER) + "|" + _marker("[a-z0-9_]+") + ")")
 _TAG_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S | re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
