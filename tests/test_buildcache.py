@@ -16,6 +16,7 @@ import pytest
 from conftest import SAMPLE
 from mailer.build import cache as buildcache
 from mailer.build import issues as build_module
+from mailer.build import records
 from mailer.build.issues import build_issues
 from mailer.core.atomic import write_record
 from mailer.core.config import load_settings
@@ -62,9 +63,9 @@ def test_the_remembered_outputs_are_the_bytes_a_fresh_build_writes(newsletter):
 def renders(monkeypatch) -> list[str]:
     """The names of the issues the build renders from here on (kept or written after)."""
     seen: list[str] = []
-    real = build_module.render_path
+    real = build_module.process
     monkeypatch.setattr(
-        build_module, "render_path", lambda path, s: seen.append(path.stem) or real(path, s)
+        build_module, "process", lambda path, s: seen.append(path.stem) or real(path, s)
     )
     return seen
 
@@ -106,7 +107,7 @@ def test_every_input_and_every_output_counts(newsletter, what, monkeypatch, rend
             for record in (newsletter / ".mailer" / "build").glob("*.json"):
                 record.write_text("{not json")
         elif what == "code":  # an upgraded library, or an edited checkout of mailer
-            monkeypatch.setattr(buildcache, "code_fingerprint", lambda: "another version")
+            monkeypatch.setattr(records, "code_fingerprint", lambda: "another version")
 
     expected = {"2026-11-27-hiring"} if what.startswith("output") else everything
     assert rebuilt(newsletter, change, renders) == expected

@@ -308,13 +308,13 @@ def test_a_sync_with_nothing_to_change_renders_nothing(
         issue_file(folder, f"issue-{n}", soon + timedelta(days=7 * n))
     settings = load_settings(tmp_path / "newsletter.toml", env={})
     rendered: list[Path] = []
-    real_render = sync_run.render_issue
+    real_process = sync_run.process
 
-    def counted(issue, s):
-        rendered.append(issue.path)
-        return real_render(issue, s)
+    def counted(source, s, **options):
+        rendered.append(source)
+        return real_process(source, s, **options)
 
-    monkeypatch.setattr(sync_run, "render_issue", counted)
+    monkeypatch.setattr(sync_run, "process", counted)
 
     def run():
         rendered.clear()

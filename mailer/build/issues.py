@@ -9,14 +9,12 @@ from pathlib import Path
 
 from mailer.build import cache as buildcache
 from mailer.build.output import SUFFIXES, make_dir, write_outputs
-from mailer.checks import check_rendered
+from mailer.checks.process import process
 from mailer.core.atomic import remove_stale_temps
 from mailer.core.config import Settings
 from mailer.core.errors import MailerError, OutputError
 from mailer.core.finding import Finding
 from mailer.issue import batch
-from mailer.issue.load import load_issue
-from mailer.render.pipeline import Rendered, render_issue
 
 
 @dataclass(frozen=True)
@@ -34,11 +32,6 @@ class Built:
     error: MailerError | None = None
 
 
-def render_path(path: Path, settings: Settings) -> Rendered:
-    """Load and render one issue file, with the gate's findings."""
-    return check_rendered(render_issue(load_issue(path, settings), settings), settings)
-
-
 def build_one(source: Path, settings: Settings, out_dir: Path, fresh: bool = False) -> Built:
     """Render and write one issue (a batch task: it may run in a worker process) — unless the
     outputs on disk are already exactly what it would write (``mailer.build.cache``)."""
@@ -49,7 +42,7 @@ def build_one(source: Path, settings: Settings, out_dir: Path, fresh: bool = Fal
         if known is not None:
             kept = tuple(out_dir / f"{source.stem}{suffix}" for suffix in SUFFIXES)
             return Built(source, kept, known.subject, known.html_bytes, known.findings)
-    rendered = render_path(source, settings)
+    rendered = process(source, settings)
     files = write_outputs(rendered, settings, out_dir)
     built = Built(
         source,

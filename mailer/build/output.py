@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,16 @@ from mailer.core.errors import OutputError
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.render.pipeline import Rendered
 
-SUFFIXES = (".html", ".txt", ".json", ".eml")
-HASHED = (".html", ".txt", ".eml")  # renamed first; the .json that lists their hashes, last
+# Each output file of an issue, by suffix, and how its bytes are made from the rendering: a new
+# format is one line here (build's records and `consistent` follow). They are renamed into place
+# first; the .json report, which lists their hashes, last.
+OUTPUTS: dict[str, Callable[[Rendered, Settings], bytes]] = {
+    ".html": lambda rendered, _: rendered.html.encode("utf-8"),
+    ".txt": lambda rendered, _: rendered.text.encode("utf-8"),
+    ".eml": build_message,
+}
+HASHED = tuple(OUTPUTS)
+SUFFIXES = (*HASHED, ".json")
 
 
 def _file_mode() -> int:
@@ -62,13 +71,9 @@ def report(rendered: Rendered) -> dict[str, Any]:
 
 
 def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list[Path]:
-    """Write all four files for one issue, or none of them."""
+    """Write all of one issue's files, or none of them."""
     name = rendered.issue.name
-    contents = {
-        ".html": rendered.html.encode("utf-8"),
-        ".txt": rendered.text.encode("utf-8"),
-        ".eml": build_message(rendered, settings),
-    }
+    contents = {suffix: make(rendered, settings) for suffix, make in OUTPUTS.items()}
     summary = report(rendered)
     summary["sha256"] = {suffix: hashlib.sha256(contents[suffix]).hexdigest() for suffix in HASHED}
     contents[".json"] = (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode()
@@ -103,8 +108,8 @@ def write_outputs(rendered: Rendered, settings: Settings, out_dir: Path) -> list
 
 
 def consistent(out_dir: Path, name: str) -> bool:
-    """Whether the four files of `name` in `out_dir` are one build's: the .json's hashes are
-    those of the other three (a crash between renames leaves them disagreeing)."""
+    """Whether the files of `name` in `out_dir` are one build's: the .json's hashes are those of
+    the others (a crash between renames leaves them disagreeing)."""
     try:
         hashes = json.loads((out_dir / f"{name}.json").read_bytes())["sha256"]
         return all(

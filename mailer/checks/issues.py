@@ -6,20 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mailer.checks import check_rendered
 from mailer.checks.meta import Dated, check_issues
+from mailer.checks.process import process
 from mailer.checks.report import CheckResult
 from mailer.core.config import Settings
 from mailer.core.finding import Finding
 from mailer.issue import batch
-from mailer.issue.load import load_issue
-from mailer.render.pipeline import render_issue
 
 
 def check_one(source: Path, settings: Settings) -> tuple[tuple[Finding, ...], Dated]:
     """One issue's findings, and what the rules across issues need of it (a batch task)."""
-    issue = load_issue(source, settings)
-    return check_rendered(render_issue(issue, settings), settings).findings, Dated.of(issue)
+    rendered = process(source, settings)
+    return rendered.findings, Dated.of(rendered.issue)
 
 
 def check_paths(

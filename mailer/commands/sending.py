@@ -152,9 +152,9 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _render(path: Path, settings: Any) -> Any:
-    from mailer.build.issues import render_path
+    from mailer.checks.process import process
 
-    return render_path(path, settings)
+    return process(path, settings)
 
 
 @click.command("test-send")

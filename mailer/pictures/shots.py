@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mailer.build.issues import render_path
+from mailer.checks.process import process
 from mailer.core.config import Settings, load_settings
 from mailer.core.errors import ConfigError, MailerError
 from mailer.core.limits import GMAIL_CLIP_BYTES
@@ -168,7 +168,7 @@ def _one(
 ) -> IssueShots:
     shots = IssueShots(str(source), source.stem)
     try:
-        rendered = render_path(source, settings)
+        rendered = process(source, settings)
     except MailerError as exc:
         shots.error = str(exc)
         return shots
@@ -184,7 +184,7 @@ def _one(
             shots.at_ref = "new"
         else:
             try:
-                before = render_path(then, old_settings)
+                before = process(then, old_settings)
             except MailerError as exc:
                 shots.at_ref = f"did not render: {exc}"
     folder = out_dir / source.stem

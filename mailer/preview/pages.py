@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mailer.checks import check_rendered
+from mailer.checks.process import process
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError, MailerError
 from mailer.core.finding import count
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.issue import batch
-from mailer.issue.load import ISSUE_SUFFIXES, load_issue
+from mailer.issue.load import ISSUE_SUFFIXES
 from mailer.render.emulation import CLIENTS
-from mailer.render.pipeline import Rendered, render_issue
+from mailer.render.pipeline import Rendered
 from mailer.render.templating import render_template
 
 
@@ -226,7 +226,7 @@ def preview_one(source: Path, settings: Settings) -> Rendered:
     body (the pages do not need it, and from a worker it is most of what would travel back). A
     bug in mailer becomes that issue's error on its page: the server keeps going."""
     try:
-        rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
+        rendered = process(source, settings)
     except MailerError:
         raise
     except Exception as exc:

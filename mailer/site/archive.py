@@ -25,13 +25,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from mailer.checks.process import process
 from mailer.core.atomic import holds, inside, remove_stale_temps, write_atomic
 from mailer.core.config import Settings, direction_of
 from mailer.core.errors import MailerError, OutputError
 from mailer.core.urls import absolute_url, base_for, site_address
 from mailer.issue import batch
 from mailer.issue.load import Issue, load_issue
-from mailer.render.pipeline import render_issue
 from mailer.render.templating import render_template
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 but the surrogates
@@ -118,7 +118,7 @@ def list_one(source: Path, settings: Settings, now: datetime) -> Listed:
 
 def write_one(job: Job, settings: Settings, out_dir: Path) -> str | None:
     """The second pass, for one page: rendered and written; its body if the feed shows it."""
-    rendered = render_issue(load_issue(job.source, settings), settings)
+    rendered = process(job.source, settings, gate=False)
     html = render_template(
         settings.template_dirs,
         "archive_issue.html.j2",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.build.gatecache import gate_key, recall_errors, remember_errors
-from mailer.checks import check_rendered
+from mailer.checks.process import process
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError, MailerError, ProviderAuthError, ProviderError
 from mailer.core.finding import Finding
@@ -22,7 +22,7 @@ from mailer.issue import batch
 from mailer.issue.load import Issue, load_issue
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
 from mailer.render.fingerprint import inputs_hash
-from mailer.render.pipeline import Rendered, render_issue
+from mailer.render.pipeline import Rendered
 from mailer.sync.apply import Outcome, apply
 from mailer.sync.plan import LEAD, WRITES, Step, Wanted, plan_sync
 
@@ -81,7 +81,7 @@ def wanted_one(
         draft = hollow_draft(issue, settings)
         errors = list(remembered)
     else:
-        rendered = check_rendered(render_issue(load_issue(source, settings), settings), settings)
+        rendered = process(source, settings)
         errors = [f for f in rendered.findings if f.severity == "error"]
         if key:
             remember_errors(key, source, settings, errors)
@@ -113,7 +113,7 @@ def with_content(step: Step, settings: Settings) -> Step:
     """A step that writes, with its draft rendered (when the plan was made without)."""
     if step.action not in WRITES or step.draft is None or step.draft.html:
         return step
-    draft = draft_of(render_issue(load_issue(step.draft.source, settings), settings))
+    draft = draft_of(process(step.draft.source, settings, gate=False))
     if draft.content_hash != step.draft.content_hash:
         raise IssueError(
             step.draft.source, "the file changed while sync was running: run sync again"
