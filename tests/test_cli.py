@@ -158,6 +158,12 @@ def test_same_name_twice_is_refused(tmp_path):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "same.md").write_text(GOOD)
     result = run("build", str(tmp_path / "en"), str(tmp_path / "zh"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "has the slug 'same', as " in result.stderr  # one slug
+    for folder in ("en", "zh"):  # own slugs, one output name
+        (tmp_path / folder / "same.md").write_text(
+            GOOD.replace("---\n", f"---\nslug: {folder}\n", 1)
+        )
+    result = run("build", str(tmp_path / "en"), str(tmp_path / "zh"), "-o", str(tmp_path / "out"))
     assert result.returncode == 1 and "has the same name as" in result.stderr
 
 

@@ -138,7 +138,7 @@ def test_two_files_with_one_slug_are_refused(newsletter):
     newsletter.write("second", slug="same", when=SOON + timedelta(days=1))
     run = newsletter.mailer("sync")
     out = clean(run)
-    assert run.returncode == 1 and "2 files have the key 'same'" in out
+    assert run.returncode == 1 and "has the slug 'same', as " in out
     assert newsletter.fake.by_key("same") == []
 
 

@@ -31,7 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError, MailerError
-from mailer.issue.load import find_issues
+from mailer.issue.load import find_issues, slug_of
 
 T = TypeVar("T")
 PARALLEL_FROM = 24  # below this, starting worker processes costs more than it saves
@@ -60,20 +60,42 @@ class Outcome(Generic[T]):
 
 
 def sources(paths: list[Path], *, empty_ok: bool = False) -> tuple[list[Path], list[Outcome[Any]]]:
-    """The issue files under `paths`, and an error for each file named more than once (the
-    file is then left out: which of its names was meant is not for mailer to guess)."""
+    """The issue files under `paths`, and an error for each file named more than once or that
+    shares its slug with another (left out: which one was meant is not for mailer to guess; an
+    archive page, a provider's email and a feed entry each need their own slug)."""
     found = find_issues(paths, empty_ok=empty_ok)
-    counts = Counter(path.resolve() for path in found)
-    unique = [path for path in found if counts[path.resolve()] == 1]
-    repeated: list[Outcome[Any]] = []
+    real = {path: path.resolve() for path in found}  # resolving walks every link: once each
+    counts = Counter(real[path] for path in found)
+    unique = [path for path in found if counts[real[path]] == 1]
+    refused: list[Outcome[Any]] = []
     reported: set[Path] = set()
     for path in found:
-        if counts[path.resolve()] > 1 and path.resolve() not in reported:
-            reported.add(path.resolve())
-            repeated.append(
+        if counts[real[path]] > 1 and real[path] not in reported:
+            reported.add(real[path])
+            refused.append(
                 Outcome(path, error=IssueError(path, "is named more than once: name it once"))
             )
-    return unique, repeated
+    by_slug: dict[str, list[Path]] = {}
+    for path in unique:
+        slug = slug_of(path)
+        if slug is not None:
+            by_slug.setdefault(slug, []).append(path)
+    clashing = {
+        path: (slug, same) for slug, same in by_slug.items() if len(same) > 1 for path in same
+    }
+    for path, (slug, same) in clashing.items():
+        error = IssueError(path, slug_clash(slug, [other for other in same if other != path]))
+        refused.append(Outcome(path, error=error))
+    return [path for path in unique if path not in clashing], refused
+
+
+def slug_clash(slug: str, others: list[Path]) -> str:
+    """What is said of an issue whose slug another issue has too (build, check, archive and the
+    preview alike)."""
+    return (
+        f"has the slug {slug!r}, as {', '.join(map(str, others))} does: give each its own "
+        "'slug:' in its front matter (the slug is its address and its key at the provider)"
+    )
 
 
 def cpu_count() -> int:

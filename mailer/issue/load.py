@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from anyascii import anyascii
+
 from mailer.core.config import Settings
-from mailer.core.errors import IssueError
+from mailer.core.errors import IssueError, MailerError
 from mailer.core.limits import FIRST_YEAR, LAST_YEAR, MAX_ISSUE_BYTES, shown
 from mailer.issue.header import decode, split
 
@@ -119,6 +121,33 @@ def load_issue(path: Path, settings: Settings) -> Issue:
     return parse_issue(path, raw, settings)
 
 
+def slug_from_name(stem: str) -> str:
+    """The slug of a file that names none: its name, in ASCII letters, digits, "-" and "_".
+    Other scripts are transliterated (anyascii: "2027-01-04-周报" → "2027-01-04-ZhouBao"), so two
+    issues of one day stay apart and the address stays readable; ASCII names are unchanged."""
+    if not stem.isascii():
+        stem = anyascii(stem)
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:100].strip("-") or "issue"
+
+
+def slug_of(path: Path) -> str | None:
+    """An issue's slug, read cheaply (many files, before any renders): from the file name unless
+    its front matter says ``slug:`` (then the file is read in full). None when the file cannot
+    be read or parsed: its own error is reported where it is loaded."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return None
+    header = head.split(b"\n---", 1)[0] if head.lstrip(b"\xef\xbb\xbf").startswith(b"---") else b""
+    if b"slug" not in header:
+        return slug_from_name(path.stem)
+    try:
+        return load_issue(path, Settings()).slug
+    except MailerError:
+        return None
+
+
 def parse_issue(path: Path, raw: bytes, settings: Settings) -> Issue:
     """Parse an issue's bytes; `path` names it in errors and gives the default slug and date."""
     if len(raw) > MAX_ISSUE_BYTES:
@@ -181,7 +210,7 @@ def _build(
 
     slug = text_field("slug")
     if slug is None:
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-") or "issue"
+        slug = slug_from_name(path.stem)
     elif not SLUG_RE.match(slug):
         raise fail("slug", f'"slug" may hold only letters, digits, "-" and "_" (got {shown(slug)})')
 

@@ -61,7 +61,8 @@ class PreviewSite:
         self.paths = paths
         self.load_settings = load_settings
         self.settings = load_settings()
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = {}  # what the pages show: _renders, slug clashes refused
+        self._renders: dict[str, Entry] = {}
         self.version = 0
         self.changed = threading.Condition()
         self.setup_error = ""
@@ -118,18 +119,20 @@ class PreviewSite:
             newly = sorted(found, key=found.__getitem__)[-HOT_FILES:]
         self._hot = list(dict.fromkeys([*self._hot, *newly]))[-HOT_FILES:]
         self._scanned = found
-        kept = {k: v for k, v in self.entries.items() if str(v.source) in found}
-        changed = changed_layout or len(kept) != len(self.entries)
-        self.entries = kept
+        kept = {k: v for k, v in self._renders.items() if str(v.source) in found}
+        changed = changed_layout or len(kept) != len(self._renders)
+        self._renders = kept
         todo = []
         for name in sorted(found):
             source, mtime = Path(name), found[name]
-            entry = self.entries.get(source.stem)
+            entry = self._renders.get(source.stem)
             if entry is None or entry.mtime != mtime or changed_layout:
                 todo.append((source, mtime))
         for entry in self.render_all(todo):
-            self.entries[entry.source.stem] = entry
+            self._renders[entry.source.stem] = entry
             changed = True
+        if changed:
+            self.entries = refuse_slug_clashes(self._renders)
         if changed or not self.ready.is_set():
             with self.changed:
                 self.version += 1
@@ -219,6 +222,23 @@ class PreviewSite:
             clip=GMAIL_CLIP_BYTES,
             clients=CLIENTS,
         )
+
+
+def refuse_slug_clashes(entries: dict[str, Entry]) -> dict[str, Entry]:
+    """The entries, with each issue that shares its slug with another shown as an error naming
+    the other, as build, check and archive refuse it (its rendering is kept for when the clash
+    is gone)."""
+    by_slug: dict[str, list[Entry]] = {}
+    for entry in entries.values():
+        if entry.rendered is not None:
+            by_slug.setdefault(entry.rendered.issue.slug, []).append(entry)
+    shown = dict(entries)
+    for slug, same in by_slug.items():
+        for entry in same if len(same) > 1 else ():
+            others = [other.source for other in same if other is not entry]
+            error = f"{entry.source}: {batch.slug_clash(slug, others)}"
+            shown[entry.name] = Entry(entry.source, entry.mtime, None, error, entry.took_ms)
+    return shown
 
 
 def preview_one(source: Path, settings: Settings) -> Rendered:
