@@ -23,6 +23,7 @@ from mailer.build.output import SUFFIXES
 from mailer.checks.meta import RECENT
 from mailer.core.config import Settings
 from mailer.core.finding import Finding
+from mailer.issue.load import issue_name
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def recall(
         return None
     try:
         for suffix, (size, mtime) in record["outputs"].items():
-            stat = (out_dir / f"{source.stem}{suffix}").stat()
+            stat = (out_dir / f"{issue_name(source)}{suffix}").stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                 return None  # changed or replaced by hand: build it again
         built_at = datetime.fromisoformat(record["built_at"])
@@ -75,7 +76,7 @@ def remember(
     try:
         outputs = {}
         for suffix in SUFFIXES:
-            stat = (out_dir / f"{source.stem}{suffix}").stat()
+            stat = (out_dir / f"{issue_name(source)}{suffix}").stat()
             outputs[suffix] = (stat.st_size, stat.st_mtime_ns)
         record: dict[str, Any] = {
             "key": key,
@@ -92,4 +93,4 @@ def remember(
 
 
 def _record_path(source: Path, settings: Settings, out_dir: Path) -> Path:
-    return records.record_path(settings, "build", f"{out_dir.resolve()}\0{source.stem}")
+    return records.record_path(settings, "build", f"{out_dir.resolve()}\0{issue_name(source)}")

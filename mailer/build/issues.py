@@ -15,6 +15,7 @@ from mailer.core.config import Settings
 from mailer.core.errors import MailerError, OutputError
 from mailer.core.finding import Finding
 from mailer.issue import batch
+from mailer.issue.load import issue_name
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def build_one(source: Path, settings: Settings, out_dir: Path, fresh: bool = Fal
     if key is not None and not fresh:
         known = buildcache.recall(key, source, settings, out_dir, now)
         if known is not None:
-            kept = tuple(out_dir / f"{source.stem}{suffix}" for suffix in SUFFIXES)
+            kept = tuple(out_dir / f"{issue_name(source)}{suffix}" for suffix in SUFFIXES)
             return Built(source, kept, known.subject, known.html_bytes, known.findings)
     rendered = process(source, settings)
     files = write_outputs(rendered, settings, out_dir)
@@ -79,7 +80,7 @@ def build_issues(
     mine: list[Path] = []
     clashes: list[Built] = []
     for source in unique:
-        first = names.setdefault(source.stem, source)
+        first = names.setdefault(issue_name(source), source)
         if first == source:
             mine.append(source)
         else:
@@ -89,7 +90,7 @@ def build_issues(
                     error=OutputError(
                         source,
                         f"has the same name as {first}; both would be written to "
-                        f"{out_dir / source.stem}.html",
+                        f"{out_dir / issue_name(source)}.html",
                     ),
                 )
             )

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from mailer.checks.runner import Candidate
 from mailer.core.finding import Finding
 from mailer.core.urls import SCHEME, has_web_host, is_relative, is_web
+from mailer.issue.load import ISSUE_SUFFIXES
+from mailer.render.links import body_base, sibling_issue
 
 
 def check_link_broken(s: Candidate) -> Iterator[Finding]:
@@ -26,6 +28,15 @@ def check_link_broken(s: Candidate) -> Iterator[Finding]:
             problem = (
                 f"relative link {href!r} cannot work in an inbox: set newsletter.url "
                 "in newsletter.toml, or write the full URL"
+            )
+        elif (
+            is_relative(href)
+            and urlsplit(href).path.endswith(ISSUE_SUFFIXES)
+            and sibling_issue(s.issue.path.parent, href) is None
+        ):
+            problem = (
+                f"link {href!r} names an issue file that is not there (relative to "
+                f"{s.issue.path.parent}): correct the file name, or link to its archive page"
             )
         if problem:
             yield s.finding(s.line(link.index), "link-broken", "error", problem)
@@ -252,12 +263,15 @@ def check_image_width(s: Candidate) -> Iterator[Finding]:
 
 
 def _local_file(s: Candidate, src: str) -> Path | None:
-    """The file on disk an image refers to, when the newsletter's repository has it."""
+    """The file on disk an image refers to, when the newsletter's repository has it: beside the
+    issue (an address under its archive page, as relative ones resolve) or under the root."""
+    page = body_base(s.issue, s.settings)
+    beside = src[len(page) :] if page and src.startswith(page) else None
     if s.settings.url and src.startswith(s.settings.url):
         src = src[len(s.settings.url.rstrip("/")) :]
     if SCHEME.match(src) or src.startswith("//") or not src:
         return None
-    candidates = [s.issue.path.parent / src.lstrip("/")]
+    candidates = [s.issue.path.parent / (beside if beside is not None else src.lstrip("/"))]
     if s.settings.root is not None:
         candidates.insert(0, s.settings.root / src.lstrip("/"))
     return next((c for c in candidates if c.is_file()), None)

@@ -42,6 +42,7 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
     from mailer.core.finding import count
     from mailer.core.github import table, write_summary
     from mailer.core.limits import GMAIL_CLIP_BYTES
+    from mailer.issue.load import issue_name
 
     settings = state.settings()
     out_dir = out_dir or state.folder("build")
@@ -71,7 +72,7 @@ def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bo
             )
         )
         click.echo(
-            f"built {result.source} → {out_dir / result.source.stem}.html "
+            f"built {result.source} → {out_dir / issue_name(result.source)}.html "
             f"({result.html_bytes / 1024:.0f} KB{note})"
         )
     took = time.perf_counter() - started

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError, MailerError
-from mailer.issue.load import FILE_DATE, ISSUE_SUFFIXES, load_issue
+from mailer.issue.load import FILE_DATE, ISSUE_SUFFIXES, load_issue, slug_from_name
 from mailer.issue.markdown import slugify
 
 NUMBERED = re.compile(r"^(\d+)$")
@@ -52,7 +52,7 @@ def new_issue(
         path = folder / f"{max(numbers) + 1:0{width}d}.md"
     else:
         path = folder / f"{issue_date.isoformat()}-{slugify(title)[:60].strip('-')}.md"
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:100] or "issue"
+    slug = slug_from_name(path.stem)
     text = TEMPLATE.format(
         title=title.replace("\\", "\\\\").replace('"', '\\"'),
         date=issue_date.isoformat(),

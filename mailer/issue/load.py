@@ -80,8 +80,9 @@ class Issue:
 
     @property
     def name(self) -> str:
-        """The output file name: the source file's stem, so outputs map one-to-one to sources."""
-        return self.path.stem
+        """The output file name: the source's name (see issue_name), so outputs map one-to-one
+        to sources."""
+        return issue_name(self.path)
 
     def line_of(self, key: str) -> int | None:
         return self.key_lines.get(key)
@@ -93,7 +94,9 @@ def find_issues(paths: list[Path], *, empty_ok: bool = False) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES and p.is_file())
+            inside = sorted(
+                p for p in path.iterdir() if p.suffix in ISSUE_SUFFIXES and p.is_file()
+            ) + sorted(bundle for p in path.iterdir() if (bundle := bundle_index(p)) is not None)
             if not inside and not empty_ok:
                 raise IssueError(path, "no issue files here (*.md or *.markdown)")
             found.extend(inside)
@@ -121,6 +124,20 @@ def load_issue(path: Path, settings: Settings) -> Issue:
     return parse_issue(path, raw, settings)
 
 
+def bundle_index(folder: Path) -> Path | None:
+    """A page bundle's issue file (``2027-01-18-slug/index.md``, its images beside it, as Hugo,
+    Zola and many Jekyll sites keep them), or None when `folder` is none."""
+    if not folder.is_dir():
+        return None
+    return next((index for s in ISSUE_SUFFIXES if (index := folder / f"index{s}").is_file()), None)
+
+
+def issue_name(path: Path) -> str:
+    """An issue's name, which its outputs and default slug, title and date come from: the file's
+    name without its suffix, or a bundle's folder name for its index.md."""
+    return path.parent.name if path.stem == "index" and path.parent.name else path.stem
+
+
 def slug_from_name(stem: str) -> str:
     """The slug of a file that names none: its name, in ASCII letters, digits, "-" and "_".
     Other scripts are transliterated (anyascii: "2027-01-04-周报" → "2027-01-04-ZhouBao"), so two
@@ -141,7 +158,7 @@ def slug_of(path: Path) -> str | None:
         return None
     header = head.split(b"\n---", 1)[0] if head.lstrip(b"\xef\xbb\xbf").startswith(b"---") else b""
     if b"slug" not in header:
-        return slug_from_name(path.stem)
+        return slug_from_name(issue_name(path))
     try:
         return load_issue(path, Settings()).slug
     except MailerError:
@@ -176,7 +193,7 @@ def _build(
     titled_by_name = title is None
     if title is None:
         # as Jekyll does: "2026-11-20-hiring-and-metrics.md" is titled "Hiring and metrics"
-        title = FILE_DATE.sub("", path.stem).replace("-", " ").replace("_", " ").strip()
+        title = FILE_DATE.sub("", issue_name(path)).replace("-", " ").replace("_", " ").strip()
         title = title[:1].upper() + title[1:]
         if not title:
             raise IssueError(
@@ -210,7 +227,7 @@ def _build(
 
     slug = text_field("slug")
     if slug is None:
-        slug = slug_from_name(path.stem)
+        slug = slug_from_name(issue_name(path))
     elif not SLUG_RE.match(slug):
         raise fail("slug", f'"slug" may hold only letters, digits, "-" and "_" (got {shown(slug)})')
 
@@ -265,7 +282,7 @@ def _issue_date(
             aware = _aware(when, zone, "date", fail)
             return aware.astimezone(zone).date(), aware
         return when, None
-    match = FILE_DATE.match(path.name)
+    match = FILE_DATE.match(issue_name(path) + path.suffix)
     if match:
         try:
             named = date(int(match[1]), int(match[2]), int(match[3]))

@@ -26,6 +26,7 @@ from mailer.core.config import Settings, load_settings
 from mailer.core.errors import ConfigError, MailerError
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.issue.gitfiles import commit, git
+from mailer.issue.load import issue_name
 from mailer.pictures.drawing import VIEWS, Camera, browser, difference
 from mailer.render.pipeline import Rendered
 
@@ -166,7 +167,7 @@ def _one(
     views: list[str],
     old: tuple[Path, Path, Settings] | None,
 ) -> IssueShots:
-    shots = IssueShots(str(source), source.stem)
+    shots = IssueShots(str(source), issue_name(source))
     try:
         rendered = process(source, settings)
     except MailerError as exc:
@@ -187,7 +188,7 @@ def _one(
                 before = process(then, old_settings)
             except MailerError as exc:
                 shots.at_ref = f"did not render: {exc}"
-    folder = out_dir / source.stem
+    folder = out_dir / issue_name(source)
     for view in views:
         path = folder / f"{view}.png"
         shots.placeholders, width, height = camera.shoot(rendered, settings, view, path)

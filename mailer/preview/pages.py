@@ -21,7 +21,7 @@ from mailer.core.errors import IssueError, MailerError
 from mailer.core.finding import count
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.issue import batch
-from mailer.issue.load import ISSUE_SUFFIXES
+from mailer.issue.load import ISSUE_SUFFIXES, issue_name
 from mailer.render.emulation import CLIENTS
 from mailer.render.pipeline import Rendered
 from mailer.render.templating import render_template
@@ -39,7 +39,7 @@ class Entry:
 
     @property
     def name(self) -> str:
-        return self.source.stem
+        return issue_name(self.source)
 
 
 HOT_FILES = 8  # the files edited last, watched closely
@@ -125,11 +125,11 @@ class PreviewSite:
         todo = []
         for name in sorted(found):
             source, mtime = Path(name), found[name]
-            entry = self._renders.get(source.stem)
+            entry = self._renders.get(issue_name(source))
             if entry is None or entry.mtime != mtime or changed_layout:
                 todo.append((source, mtime))
         for entry in self.render_all(todo):
-            self._renders[entry.source.stem] = entry
+            self._renders[entry.name] = entry
             changed = True
         if changed:
             self.entries = refuse_slug_clashes(self._renders)

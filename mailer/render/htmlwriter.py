@@ -9,6 +9,7 @@ sanitizer at all (``BodyHtml.plain``). It also counts nesting as it goes: past t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ class _HtmlWriter(EventWalker):
 
     def __init__(self, base: str) -> None:
         self.base = base
+        self.resolve: Callable[[str], str] | None = None
         self.depth = 0  # open elements, Markdown's and raw HTML's (roughly)
         self.containers = 0  # open lists and block quotes
         self.plain = True
@@ -118,7 +120,7 @@ class _HtmlWriter(EventWalker):
         if not plain_url(url):
             self.plain = False  # for the sanitizer to judge
             return url
-        return absolute_url(url, self.base)
+        return self.resolve(url) if self.resolve else absolute_url(url, self.base)
 
     def _unique_id(self, base: str) -> str:
         count = self.ids.get(base, 0)
@@ -294,10 +296,13 @@ class BodyHtml:
     plain: bool
 
 
-def markdown_to_html(doc: Document, base_url: str = "") -> BodyHtml:
+def markdown_to_html(
+    doc: Document, base_url: str = "", resolve: Callable[[str], str] | None = None
+) -> BodyHtml:
     """The HTML fragment for a parsed body (raw HTML included, unsanitized); relative addresses
-    are made absolute against `base_url`."""
+    are made absolute against `base_url`, or by `resolve` (``links.py``) when given."""
     writer = _HtmlWriter(base_for(base_url))
+    writer.resolve = resolve
     try:
         html = writer.write(doc.events)
     except _TooDeep as deep:

@@ -37,6 +37,7 @@ from mailer.render.fingerprint import inputs_hash
 from mailer.render.htmlwriter import markdown_to_html
 from mailer.render.images import Fitted, fit_images
 from mailer.render.layout import compile_email, layout_context, layout_source
+from mailer.render.links import body_base, resolver
 from mailer.render.plaintext import markdown_to_text
 from mailer.render.templating import render_template
 
@@ -62,8 +63,9 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     """Render one issue to its final HTML and text parts."""
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line, issue.path)
-    body = markdown_to_html(doc, settings.url)
-    fragment = clean_body(body.html, body.plain, settings.url)
+    resolve = resolver(issue, settings)  # relative links as the archive page reads them
+    body = markdown_to_html(doc, settings.url, resolve)
+    fragment = clean_body(body.html, body.plain, body_base(issue, settings))
     if not body.plain and tag_depth(fragment, exact=True)[0] > MAX_ELEMENT_DEPTH:
         # the count before the sanitizer is rough; this one, of well-formed HTML, is exact
         raise IssueError(
@@ -83,7 +85,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     html = layout_shapes.email(issue, settings, context, source, fragment) or compile_email(
         source, fragment
     )
-    body_text = markdown_to_text(doc, settings.url, tag_link=tag).rstrip("\n")
+    body_text = markdown_to_text(doc, settings.url, tag_link=tag, resolve=resolve).rstrip("\n")
     text = render_template(settings.template_dirs, "email.txt.j2", body=body_text, **context)
     elapsed = (time.perf_counter() - started) * 1000
     return Rendered(

@@ -315,7 +315,11 @@ def markdown_to_text(
     base_url: str = "",
     width: int = WIDTH,
     tag_link: Callable[[str], str] | None = None,
+    resolve: Callable[[str], str] | None = None,
 ) -> str:
     """The plain-text rendering of a parsed body; `tag_link` adds campaign tags to a link's
-    address (campaign.py), as the HTML's links get them."""
-    return _TextWriter(base_url, width, tag_link).write(doc)
+    address (campaign.py), as the HTML's links get them; `resolve` reads relative addresses as
+    the HTML part does (links.py)."""
+    writer = _TextWriter(base_url, width, tag_link)
+    writer.resolve = resolve
+    return writer.write(doc)

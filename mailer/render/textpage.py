@@ -4,6 +4,7 @@ The writer (``plaintext.py``) walks the Markdown and says what goes on the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailer.core.urls import absolute_url, base_for
@@ -24,6 +25,7 @@ class TextPage:
 
     def __init__(self, base_url: str, width: int) -> None:
         self.base = base_for(base_url)
+        self.resolve: Callable[[str], str] | None = None  # links.resolver, when given
         self.width = width
         self.lines: list[str] = []
         self.blank = False  # a blank line is due before the next block
@@ -93,7 +95,7 @@ class TextPage:
             self.section = []
 
     def reference(self, url: str) -> str:
-        url = absolute_url(url, self.base)  # as the HTML part has it
+        url = self.resolve(url) if self.resolve else absolute_url(url, self.base)  # as in HTML
         number = self.numbers.get(url)
         if number is None:
             self.urls.append(url)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mailer.core.config import Settings
 from mailer.core.finding import Finding
+from mailer.issue.load import issue_name
 from mailer.sync.plan import WRITES
 from mailer.sync.run import SyncReport, describe_time
 
@@ -32,7 +33,7 @@ def format_report(report: SyncReport, settings: Settings, provider: str, dry_run
             f"{describe_time(when, settings):<38} {remote}  {mark}{step.reason}"
         )
     for path, error in report.broken:
-        lines.append(f"  {path.stem:<{width}}  {'error':<22} {error}")
+        lines.append(f"  {issue_name(path):<{width}}  {'error':<22} {error}")
     if report.outcomes:
         lines.append("Result:")
         for outcome in report.outcomes:
@@ -85,7 +86,7 @@ def report_json(report: SyncReport) -> list[dict[str, object]]:
     for path, error in report.broken:
         rows.append(
             {
-                "key": path.stem,
+                "key": issue_name(path),
                 "source": str(path),
                 "action": "error",
                 "reason": str(error),
