@@ -198,3 +198,16 @@ def git(cwd: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium (Debian's, through Playwright), one per test module."""
+    from browser import CHROMIUM, launch
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()

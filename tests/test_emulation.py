@@ -3,12 +3,10 @@ fixture issue fits a 1000 px window in each, with every image drawn 1,600 px wid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, launch, overflow, serve_wide_images
+from browser import overflow, serve_wide_images
 
 from conftest import ROOT, SAMPLE
 from mailer.checks import check_rendered
@@ -49,17 +47,6 @@ def test_outlook_applies_its_conditionals_and_ignores_max_width():
 def test_an_unknown_client_is_refused():
     with pytest.raises(ConfigError, match="lotus-notes"):
         emulate(SHELL, "lotus-notes")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

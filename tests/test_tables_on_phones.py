@@ -4,12 +4,8 @@ too wide for the screen scrolls inside its own box, and the page never grows wid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-from browser import CHROMIUM, launch, overflow
+from browser import overflow
 
 from mailer.checks.process import process
 
@@ -44,17 +40,6 @@ TABLE = (
     + "\n".join("| " + " | ".join(row) + " |" for row in ROWS)
     + "\n"
 )
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: ./run tests installs it (apt: chromium)"
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("width", [375, 640])
