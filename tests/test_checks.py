@@ -93,7 +93,7 @@ CASES = {
     ),
     "image-src": (
         "![A chart](/img/a.png) ![Old](http://x.example/a.png)\n",
-        "![A chart](/img/a.png)\n",
+        "![A chart](https://news.example/img/a.png)\n",
         "",
         {},
     ),
@@ -209,22 +209,24 @@ def test_schedule_past_only_for_recent_issues(write_issue, make_settings):
     }
 
 
-def test_image_width_of_local_files(tmp_path, write_issue, make_settings):
+def test_local_files_get_their_own_width_and_no_warning(tmp_path, write_issue, make_settings):
     (tmp_path / "wide.png").write_bytes(png(1200, 10))
     (tmp_path / "narrow.png").write_bytes(png(300, 10))
-    found = findings(
-        write_issue,
-        make_settings,
+    settings = make_settings(url="https://n.example")
+    body = (
         "![Wide chart](wide.png) ![Narrow](narrow.png) "
-        '<img src="wide.png" width="500" alt="Sized">\n',
-        url="https://n.example",
+        '<img src="wide.png" width="500" alt="Sized">\n\n![Alone](narrow.png)\n'
     )
-    widths = [f for f in found if f.rule == "image-width"]
-    assert len(widths) == 1 and "1200 px" in widths[0].message
-    # alone in its paragraph, a narrow file would be stretched to the column: say its width
-    found = findings(write_issue, make_settings, "![Narrow](narrow.png)\n", url="https://n.example")
-    widths = [f for f in found if f.rule == "image-width"]
-    assert len(widths) == 1 and 'narrow.png "300px"' in widths[0].message, widths
+    issue = load_issue(write_issue(HEADER.format(extra="") + body), settings)
+    rendered = check_rendered(render_issue(issue, settings), settings)
+    assert not [f for f in rendered.findings if f.rule in ("image-width", "image-src")]
+    widths = {f.src.rsplit("/", 1)[-1] + str(f.given): f.width for f in rendered.images}
+    # in a line of text or alone, never wider than the file nor the column, never stretched
+    assert widths == {
+        "wide.pngNone": settings.content_width,
+        "narrow.pngNone": 300,
+        "wide.png500": 500,
+    }
 
 
 def test_same_day_across_issues(tmp_path, make_settings):

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import SAMPLE
 from mailer.build.output import consistent
+from mailer.checks.process import process
 
 MARK = "Version marker "
 
@@ -182,9 +183,10 @@ def test_a_cache_file_that_is_not_a_file_is_a_miss_not_a_hang(tmp_path, kind):
     source = next((root / "issues").glob("*.md"))
     key = gatecache.gate_key(source, settings)
     assert key is not None
-    gatecache.remember_errors(key, source, settings, [])
+    gatecache.remember_errors(key, source, settings, [], process(source, settings))
     gate = [p for p in cache_files(root) if p not in records]
-    assert len(gate) == 1 and gatecache.recall_errors(key, source, settings) == ()
+    remembered = gatecache.recall_errors(key, source, settings)
+    assert len(gate) == 1 and remembered is not None and remembered.errors == ()
     links = root / ".mailer" / "links.json"
     for path in [*records, *gate, links]:
         path.unlink(missing_ok=True)
@@ -205,7 +207,7 @@ def test_a_cache_file_that_is_not_a_file_is_a_miss_not_a_hang(tmp_path, kind):
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
     assert gatecache.recall_errors(key, source, settings) is None  # a miss, at once
-    gatecache.remember_errors(key, source, settings, [])  # nor does writing hang
+    gatecache.remember_errors(key, source, settings, [], process(source, settings))  # no hang
     from datetime import UTC, datetime, timedelta
 
     from mailer.linkcheck import cache
@@ -245,5 +247,5 @@ def test_a_cache_folder_that_links_outside_is_not_written_through(tmp_path):
     source = next((root / "issues").glob("*.md"))
     key = gatecache.gate_key(source, settings)
     assert key is not None
-    gatecache.remember_errors(key, source, settings, [])
+    gatecache.remember_errors(key, source, settings, [], process(source, settings))
     assert list(elsewhere.rglob("*")) == []

@@ -343,13 +343,14 @@ def test_a_sync_with_nothing_to_change_renders_nothing(
 
 
 def test_a_file_changed_between_plan_and_write_is_not_written(tmp_path, make_settings):
+    from mailer.checks.process import process
     from mailer.core.errors import IssueError
     from mailer.sync import Step
     from mailer.sync.run import hollow_draft, with_content
 
     settings = make_settings()
     path = issue_file(tmp_path, "a", NOW + timedelta(days=2))
-    planned_draft = hollow_draft(load_issue(path, settings), settings)
+    planned_draft = hollow_draft(load_issue(path, settings), process(path, settings).content_hash)
     issue_file(tmp_path, "a", NOW + timedelta(days=2), body="Changed meanwhile.")
     step = Step("a", "update", "changed", path, draft=planned_draft)
     with pytest.raises(IssueError, match="changed while sync was running"):

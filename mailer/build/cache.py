@@ -2,9 +2,10 @@
 
 For each output folder and issue, a record in ``.mailer/build/`` (``records.py``: the key of
 everything the outputs are made from, and the store) holds what the build reported. It is used
-only when its key matches (the output folder is part of it), the four
-files are still the ones the build wrote (size and modification time), and no time-dependent
-finding can have changed since (an issue whose send time passed in between is checked again).
+only when its key matches (the output folder is part of it), the other files the rendering read
+(pictures, linked issues) are unchanged, the four files are still the ones the build wrote (size
+and modification time), and no time-dependent finding can have changed since (an issue whose
+send time passed in between is checked again).
 Anything unreadable is a miss.
 
 This is the one seam of the shortcut: ``build.build_one`` asks here first; tests build with and
@@ -33,6 +34,7 @@ class Remembered:
     subject: str
     html_bytes: int
     findings: tuple[Finding, ...]
+    depends: tuple[Path, ...] = ()  # the other files the rendering read (records.files_state)
 
 
 def build_key(source: Path, settings: Settings, out_dir: Path) -> str | None:
@@ -53,6 +55,8 @@ def recall(
             stat = (out_dir / f"{issue_name(source)}{suffix}").stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                 return None  # changed or replaced by hand: build it again
+        if not records.unchanged(record["depends"]):
+            return None  # a picture or a linked issue changed
         built_at = datetime.fromisoformat(record["built_at"])
         send_at = datetime.fromisoformat(record["send_at"])
         if any(built_at < moment <= now for moment in (send_at, send_at + RECENT)):
@@ -86,6 +90,7 @@ def remember(
             "subject": report.subject,
             "html_bytes": report.html_bytes,
             "findings": [f.as_dict() for f in report.findings],
+            "depends": records.files_state(report.depends),
         }
         records.write(_record_path(source, settings, out_dir), settings, record)
     except OSError:

@@ -53,7 +53,9 @@ def build_one(source: Path, settings: Settings, out_dir: Path, fresh: bool = Fal
         rendered.findings,
     )
     if key is not None:
-        report = buildcache.Remembered(built.subject, built.html_bytes, built.findings)
+        report = buildcache.Remembered(
+            built.subject, built.html_bytes, built.findings, rendered.depends
+        )
         buildcache.remember(key, source, settings, out_dir, report, rendered.issue.send_at, now)
     return built
 

@@ -5,8 +5,10 @@ newsletter.toml (git-ignored, safe to delete; without a newsletter.toml nothing 
 The key covers every input of a rendering: the issue file's bytes and path, the settings, the
 template overrides' contents, and the code that renders — mailer's own files (their sizes and
 times, so an edited checkout counts) and the versions of the libraries it renders with — plus
-what else a kind of record depends on (the build's output folder). A record is used only when its
-key matches; anything unreadable is a miss, and a record that cannot be written costs only speed.
+what else a kind of record depends on (the build's output folder); and, checked when it is read,
+the other files the rendering read (``files_state``: local pictures, linked issues). A record is
+used only when its key matches; anything unreadable is a miss, and a record that cannot be
+written costs only speed.
 """
 
 from __future__ import annotations
@@ -80,6 +82,28 @@ def write(path: Path, settings: Settings, record: dict[str, Any]) -> None:
     """Keep a record (with its "key"); one that cannot be written costs only speed."""
     with contextlib.suppress(OSError):  # .mailer/ linked elsewhere: not written
         write_record(inside(settings.root or path.parent, path), json.dumps(record).encode())
+
+
+def files_state(paths: tuple[Path, ...]) -> dict[str, list[int] | None]:
+    """What a rendering read besides the issue file (its pictures, the issues it links to, and
+    the files it looked for and did not find), as each one's size and time, or None when absent:
+    a record is used only while every one of them is as it was (`unchanged`)."""
+    return {str(path): _stat(path) for path in paths}
+
+
+def unchanged(state: object) -> bool:
+    """Whether the files a record depends on are as they were when it was written."""
+    if not isinstance(state, dict):
+        return False
+    return all(_stat(Path(path)) == (list(was) if was else None) for path, was in state.items())
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,8 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | size | error / warning | HTML over Gmail's 102 KB clipping limit / over 90 KB |
 | forbidden-markup | warning | script, iframe, video, form, body style, on*= ... (removed) |
 | image-alt | warning | image without alt text, or a placeholder alt (a file name, "image") |
-| image-src | error / warning | relative src without a `url` setting, empty src / `http:` src |
-| image-width | warning | what Outlook draws wrongly: a stretched local file, an inline image |
+| image-src | error / warning | a local picture missing, unreadable, not ours; an `http:` one |
+| image-width | warning | a remote picture of unknown size in a line of text (Outlook: full size) |
 | link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
 | anchor-missing | error | in-page `#anchor` with no such id in the email |
 | anchor-app | warning | in-page links: dead in Gmail for iOS (once per issue) |

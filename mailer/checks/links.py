@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailer.checks.runner import Candidate
 from mailer.core.finding import Finding
-from mailer.core.urls import SCHEME, has_web_host, is_relative, is_web
+from mailer.core.urls import has_web_host, is_relative, is_web
 from mailer.issue.load import ISSUE_SUFFIXES
-from mailer.render.links import body_base, sibling_issue
+from mailer.render.links import Resolver, body_base, image_size, sibling_issue
 
 
 def check_link_broken(s: Candidate) -> Iterator[Finding]:
@@ -198,108 +196,96 @@ def check_image_alt(s: Candidate) -> Iterator[Finding]:
 
 
 def check_image_src(s: Candidate) -> Iterator[Finding]:
+    files = Resolver(s.issue, s.settings)
     for image in s.inventory.images:
         src = image.src.strip()
+        line = s.line(image.index)
         if not src:
-            yield s.finding(s.line(image.index), "image-src", "error", "image with no src")
+            yield s.finding(line, "image-src", "error", "image with no src")
         elif is_relative(src) and not s.settings.url:
+            local = files.file(src) is not None
             yield s.finding(
-                s.line(image.index),
+                line,
                 "image-src",
                 "error",
-                f"relative image {src!r} cannot load in an inbox: set newsletter.url in "
+                f"local image {src!r} is published beside the issue's archive page, which needs "
+                'the site\'s address: set url = "https://…" under [newsletter] in '
+                "newsletter.toml (mailer archive copies the file there)"
+                if local
+                else f"relative image {src!r} cannot load in an inbox: set newsletter.url in "
                 "newsletter.toml, or write the full URL",
             )
+        elif is_relative(src):
+            yield from _local_image(s, files, src, line)
         elif src.startswith("http://"):
             yield s.finding(
-                s.line(image.index),
+                line,
                 "image-src",
                 "warning",
                 f"image {src} is http:, which mail clients block or flag; use https:",
             )
 
 
+def _local_image(s: Candidate, files: Resolver, src: str, line: int | None) -> Iterator[Finding]:
+    """A relative image must be a picture of the repository that mailer can publish."""
+    where = files.candidate(src)
+    if where is None:
+        return
+    found = files.file(src)
+    if found is None and where.exists():
+        yield s.finding(
+            line,
+            "image-src",
+            "error",
+            f"image {src!r} is outside the repository or in a hidden folder ({where}): mailer "
+            "publishes only the newsletter's own files; move it beside the issue",
+        )
+    elif found is None and src.startswith("/"):
+        yield s.finding(
+            line,
+            "image-src",
+            "warning",
+            f"image {src!r} is not in the repository ({where}): mailer publishes nothing at that "
+            "address; make sure the site serves it, or add the file",
+        )
+    elif found is None:
+        yield s.finding(
+            line,
+            "image-src",
+            "error",
+            f"image {src!r} is not there (no file {where}): correct the name, or add the file",
+        )
+    elif image_size(found) is None:
+        yield s.finding(
+            line,
+            "image-src",
+            "error",
+            f"image {src!r} is not a picture mailer can read ({found}): use PNG, JPEG, GIF or "
+            "WebP, which mail clients show",
+        )
+
+
 def check_image_width(s: Candidate) -> Iterator[Finding]:
-    """What Outlook for Windows will draw, given the widths render set (mailer/render/images.py)."""
+    """What Outlook for Windows will draw, given the widths render set (mailer/render/images.py):
+    a local picture's width is known and fits; a remote one of unknown size in a line of text
+    may not."""
     lines = {image.src: s.line(image.index) for image in reversed(s.inventory.images)}
+    page = body_base(s.issue, s.settings)
     for fit in s.rendered.images:
+        if page and fit.src.startswith(page):
+            continue  # a picture beside the issue: read from its file, or missing (image-src)
+        if fit.given is not None or fit.natural is not None or fit.block:
+            # a width mailer keeps or clamps; a size read from the file; alone in its block, the
+            # column's width, which fits (a screenshot or a chart usually is that wide)
+            continue
         line = lines.get(fit.src) or next(
             (n for src, n in lines.items() if src and fit.src.endswith(src.lstrip("./"))), None
         )
         name = fit.src.split("?")[0].rsplit("/", 1)[-1][:80] or fit.src
-        if fit.given is not None:
-            continue  # a width mailer can keep, or clamps to the column: nothing to fix
-        path = _local_file(s, fit.src)
-        size = _image_size(path) if path else None
-        if size is not None:
-            if fit.block and size[0] < fit.column:
-                yield s.finding(
-                    line,
-                    "image-width",
-                    "warning",
-                    f"{name} is {size[0]} px wide: Outlook for Windows would stretch it to the "
-                    f'{fit.column} px column; give its width: ![alt]({name} "{size[0]}px")',
-                )
-            elif not fit.block and size[0] > fit.column:
-                yield s.finding(
-                    line,
-                    "image-width",
-                    "warning",
-                    f"{name} is {size[0]} px wide, in a line of text: Outlook for Windows shows "
-                    f"it at full size, past the {fit.column} px column; give it a width",
-                )
-            continue
-        if not fit.block:
-            # alone in its paragraph, an image of unknown size gets the column's width, which
-            # fits (a screenshot or a chart usually is that wide); in a line of text it gets
-            # none, and Outlook draws it at whatever size it has
-            yield s.finding(
-                line,
-                "image-width",
-                "warning",
-                f"{name}, in a line of text, has no width: Outlook for Windows shows it at "
-                f"its natural size, whatever that is; give it a width",
-            )
-
-
-def _local_file(s: Candidate, src: str) -> Path | None:
-    """The file on disk an image refers to, when the newsletter's repository has it: beside the
-    issue (an address under its archive page, as relative ones resolve) or under the root."""
-    page = body_base(s.issue, s.settings)
-    beside = src[len(page) :] if page and src.startswith(page) else None
-    if s.settings.url and src.startswith(s.settings.url):
-        src = src[len(s.settings.url.rstrip("/")) :]
-    if SCHEME.match(src) or src.startswith("//") or not src:
-        return None
-    candidates = [s.issue.path.parent / (beside if beside is not None else src.lstrip("/"))]
-    if s.settings.root is not None:
-        candidates.insert(0, s.settings.root / src.lstrip("/"))
-    return next((c for c in candidates if c.is_file()), None)
-
-
-def _image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from a PNG, GIF or JPEG header; None for anything else."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(64 * 1024)
-    except OSError:
-        return None
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
-        width, height = struct.unpack(">II", head[16:24])
-        return width, height
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        width, height = struct.unpack("<HH", head[6:10])
-        return width, height
-    if head.startswith(b"\xff\xd8"):
-        i = 2
-        while i + 9 < len(head):
-            if head[i] != 0xFF:
-                i += 1
-                continue
-            marker = head[i + 1]
-            length = struct.unpack(">H", head[i + 2 : i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD):
-                height, width = struct.unpack(">HH", head[i + 5 : i + 9])
-                return width, height
-            i += 2 + length
-    return None
+        yield s.finding(
+            line,
+            "image-width",
+            "warning",
+            f"{name}, in a line of text, has no width: Outlook for Windows shows it at "
+            f"its natural size, whatever that is; give it a width",
+        )

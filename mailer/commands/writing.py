@@ -290,8 +290,10 @@ def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None
         click.echo(f"Error: {error}", err=True)
     pages = len(result.pages)
     click.echo(
-        f"{pages} issue{'' if pages == 1 else 's'} in {out_dir} ({result.files} files, "
-        f"{result.seconds:.2f}s)" + (f"; {len(result.failed)} failed" if result.failed else "")
+        f"{pages} issue{'' if pages == 1 else 's'} in {out_dir} ({result.files} files"
+        + (f", {result.assets} pictures and files beside them" if result.assets else "")
+        + f", {result.seconds:.2f}s)"
+        + (f"; {len(result.failed)} failed" if result.failed else "")
     )
     if not pages and result.next_due is not None:
         when, subject = result.next_due

@@ -21,7 +21,7 @@ from mailer.core.errors import IssueError, MailerError
 from mailer.core.finding import count
 from mailer.core.limits import GMAIL_CLIP_BYTES
 from mailer.issue import batch
-from mailer.issue.load import ISSUE_SUFFIXES, issue_name
+from mailer.issue.load import ISSUE_SUFFIXES, bundle_index, issue_name
 from mailer.render.emulation import CLIENTS
 from mailer.render.pipeline import Rendered
 from mailer.render.templating import render_template
@@ -36,6 +36,8 @@ class Entry:
     rendered: Rendered | None = None
     error: str = ""
     took_ms: float = 0.0
+    # the other files its rendering read (pictures, linked issues) and their times then
+    depends: tuple[tuple[Path, int], ...] = ()
 
     @property
     def name(self) -> str:
@@ -86,6 +88,11 @@ class PreviewSite:
                         # endswith on the tuple: the cheapest test of the name, made first
                         if item.name.endswith(ISSUE_SUFFIXES) and item.is_file():
                             found[item.path] = _entry_mtime(item)
+                        elif not item.name.startswith(".") and item.is_dir():
+                            # a page bundle: <slug>/index.md (load.bundle_index)
+                            index = bundle_index(Path(item.path))
+                            if index is not None:
+                                found[str(index)] = _mtime(index)
             elif path.exists():
                 found[str(path)] = _mtime(path)
         return found
@@ -112,7 +119,8 @@ class PreviewSite:
             except MailerError as exc:
                 self.setup_error = str(exc)
         found = self.scan()
-        if found == self._scanned and not changed_layout:
+        stale = {e.name for e in self._renders.values() if _changed(e.depends)}
+        if found == self._scanned and not changed_layout and not stale:
             return False  # the common case, while the editor reads: compared in one go
         newly = [n for n, m in found.items() if self._scanned.get(n) != m]
         if not self._scanned:  # first look: the newest files are the likely next edits
@@ -126,7 +134,7 @@ class PreviewSite:
         for name in sorted(found):
             source, mtime = Path(name), found[name]
             entry = self._renders.get(issue_name(source))
-            if entry is None or entry.mtime != mtime or changed_layout:
+            if entry is None or entry.mtime != mtime or changed_layout or entry.name in stale:
                 todo.append((source, mtime))
         for entry in self.render_all(todo):
             self._renders[entry.name] = entry
@@ -257,7 +265,14 @@ def preview_one(source: Path, settings: Settings) -> Rendered:
 
 
 def _entry(source: Path, mtime: int, outcome: batch.Outcome[Rendered], took_ms: float) -> Entry:
-    return Entry(source, mtime, outcome.value, str(outcome.error or ""), took_ms)
+    depends = outcome.value.depends if outcome.value else ()
+    seen = tuple((path, _mtime(path)) for path in depends)
+    return Entry(source, mtime, outcome.value, str(outcome.error or ""), took_ms, seen)
+
+
+def _changed(depends: tuple[tuple[Path, int], ...]) -> bool:
+    """Whether a picture or a linked issue an entry's rendering read changed (or came, or went)."""
+    return any(_mtime(path) != seen for path, seen in depends)
 
 
 def _mtime(path: Path | str) -> int:

@@ -4,14 +4,16 @@ Threads in one process: the HTTP server, and the site's watcher (``mailer/previe
 pages hear about changes over server-sent events. The preview's own script lives only in the
 preview's pages: the email itself is served untouched, inside a sandboxed iframe.
 
-Safe by default: it listens on 127.0.0.1 only, serves only rendered issues and its own pages
-(names are looked up, never joined to a filesystem path), and refuses requests whose Host is
+Safe by default: it listens on 127.0.0.1 only, serves only rendered issues, the repository's
+files they refer to, and its own pages (names are looked up, never joined to a filesystem
+path), and refuses requests whose Host is
 not this machine (DNS rebinding).
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 import sys
 import threading
@@ -19,10 +21,12 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from mailer.issue.sanitize import escape_attribute
 from mailer.preview.pages import PreviewSite
 from mailer.render.emulation import CLIENTS, emulate
+from mailer.render.links import Asset
 
 DEFAULT_PORT = 8040
 LINKS_BUDGET = 60.0  # seconds the "Check links" button may take
@@ -171,7 +175,7 @@ def make_handler(
         if match[2] == "txt":
             h.send(200, entry.rendered.text, "text/plain; charset=utf-8", in_our_frames=True)
             return
-        html = entry.rendered.html
+        html = _served_locally(entry.rendered.html, match[1], entry.rendered.assets)
         client = (query.get("client") or [""])[0]
         if client in CLIENTS:
             html = emulate(html, client)  # labelled an emulation on the page
@@ -179,6 +183,26 @@ def make_handler(
             # what a dark-mode mail client does: its dark rules apply
             html = _DARK.sub("@media all", html)
         h.send(200, html, "text/html; charset=utf-8", in_our_frames=True)
+
+    def asset(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+        """A picture or file of the repository that an issue refers to, read from disk: looked
+        up among that issue's assets by its published path, never joined to a path."""
+        entry = site.entries.get(match[1])
+        rendered = entry.rendered if entry is not None else None
+        found = (
+            next((a for a in rendered.assets if a.site_path == match[2]), None)
+            if rendered
+            else None
+        )
+        try:
+            data = found.source.read_bytes() if found is not None else None
+        except OSError:
+            data = None
+        if data is None:
+            h.send(404, "No such file", "text/plain; charset=utf-8")
+            return
+        kind = mimetypes.guess_type(match[2])[0] or "application/octet-stream"
+        h.send(200, data, kind, in_our_frames=True)
 
     def favicon(h: Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
         h.send(200, _FAVICON, "image/svg+xml")
@@ -190,10 +214,22 @@ def make_handler(
         (re.compile(r"/"), index),
         (re.compile(r"/issue/([\w.-]+)"), issue),
         (re.compile(r"/raw/([\w.-]+)\.(html|txt)"), raw),
+        (re.compile(r"/files/([\w.-]+)/(.+)"), asset),
         (re.compile(r"/version"), version),
         (re.compile(r"/favicon\.ico"), favicon),
     ]
     return Handler
+
+
+def _served_locally(html: str, name: str, assets: tuple[Asset, ...]) -> str:
+    """The email with each of the repository's files at the preview's own address for it, read
+    from disk (the published address has nothing until `mailer archive` runs and is deployed)."""
+    for asset in assets:
+        local = f"/files/{name}/{quote(asset.site_path)}"
+        query = urlsplit(asset.address).query
+        local += f"?{query}" if query else ""
+        html = html.replace(f'"{escape_attribute(asset.address)}"', f'"{escape_attribute(local)}"')
+    return html
 
 
 class _Server(ThreadingHTTPServer):

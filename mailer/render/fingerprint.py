@@ -30,8 +30,9 @@ _SETTINGS_LEFT_OUT = (
 )
 
 
-def inputs_hash(issue: Issue, settings: Settings) -> str:
-    """A stable digest of the issue, the settings and the templates that make its email."""
+def inputs_hash(issue: Issue, settings: Settings, local: str = "") -> str:
+    """A stable digest of the issue, the settings and the templates that make its email, and
+    `local`, what it takes from other files (``pipeline._local_part``)."""
     digest = hashlib.sha256()
     issue_part = {
         "body": issue.body,
@@ -43,6 +44,8 @@ def inputs_hash(issue: Issue, settings: Settings) -> str:
     digest.update(json.dumps(issue_part, sort_keys=True, default=str).encode("utf-8"))
     digest.update(b"\0" + settings_part(settings).encode("utf-8"))
     digest.update(b"\0" + templates_part(settings.template_dirs).encode("ascii"))
+    if local:  # only then: the hashes of issues without local files stay what they were
+        digest.update(b"\0" + local.encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError
@@ -37,7 +38,7 @@ from mailer.render.fingerprint import inputs_hash
 from mailer.render.htmlwriter import markdown_to_html
 from mailer.render.images import Fitted, fit_images
 from mailer.render.layout import compile_email, layout_context, layout_source
-from mailer.render.links import body_base, resolver
+from mailer.render.links import Asset, Resolver, body_base
 from mailer.render.plaintext import markdown_to_text
 from mailer.render.templating import render_template
 
@@ -57,15 +58,18 @@ class Rendered:
     findings: tuple[Finding, ...] = ()  # filled by the gate (mailer.checks), not by rendering
     render_ms: float = 0.0
     images: tuple[Fitted, ...] = ()  # each body image's width, as set for Outlook
+    assets: tuple[Asset, ...] = ()  # the repository's files it refers to, to publish (links.py)
+    depends: tuple[Path, ...] = ()  # every other file the rendering looked for, there or not
 
 
 def render_issue(issue: Issue, settings: Settings) -> Rendered:
     """Render one issue to its final HTML and text parts."""
     started = time.perf_counter()
     doc = parse_markdown(issue.body, issue.body_line, issue.path)
-    resolve = resolver(issue, settings)  # relative links as the archive page reads them
+    # relative addresses as the archive page reads them; the repository's files they name
+    resolve = Resolver(issue, settings)
     body = markdown_to_html(doc, settings.url, resolve)
-    fragment = clean_body(body.html, body.plain, body_base(issue, settings))
+    fragment = clean_body(body.html, body.plain, body_base(issue, settings), resolve)
     if not body.plain and tag_depth(fragment, exact=True)[0] > MAX_ELEMENT_DEPTH:
         # the count before the sanitizer is rough; this one, of well-formed HTML, is exact
         raise IssueError(
@@ -75,7 +79,8 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
             issue.body_line,
         )
     # every image as wide as Outlook for Windows should draw it (images.py)
-    fragment, images = fit_images(fragment, settings.content_width)
+    sizes = {a.address: a.size for a in resolve.assets.values() if a.size}
+    fragment, images = fit_images(fragment, settings.content_width, sizes)
     fragment = name_targets(fragment)  # unique ids; <a name> for Yahoo (anchors.py)
     tag = tagger(settings.utm, issue.slug)  # campaign tags, when set (campaign.py)
     fragment = tag_links(fragment, tag)
@@ -95,12 +100,20 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
         html,
         _tidy_text(text),
         fragment,
-        inputs_hash(issue, settings),
+        inputs_hash(issue, settings, _local_part(resolve)),
         doc,
         (),
         elapsed,
         images,
+        tuple(resolve.assets.values()),
+        tuple(sorted(resolve.looked_at)),
     )
+
+
+def _local_part(resolve: Resolver) -> str:
+    """What the email takes from files beside the issue: each asset's address and size (a new
+    picture of another size changes its width in the email); "" when there are none."""
+    return "".join(f"{a.address}\0{a.size}\0" for a in sorted(resolve.assets.values(), key=str))
 
 
 def _tidy_text(text: str) -> str:

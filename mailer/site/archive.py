@@ -3,8 +3,9 @@
 Each published issue (not a draft, send time passed) gets a page at the newsletter's
 ``archive_path`` — the address the email's "view in browser" link already points at — with the
 same content as the email (the same sanitized HTML, so links and images match), in a readable
-web layout. Also: an index (newest first), an Atom feed with the full content of the latest
-issues, and a sitemap.
+web layout, and the repository's pictures and files it refers to copied, byte for byte, to the
+addresses the email gives them (beside the page). Also: an index (newest first), an Atom feed
+with the full content of the latest issues, and a sitemap.
 
 Two passes over the batch loop, so memory stays flat whatever the archive's size:
 
@@ -19,7 +20,7 @@ still written.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from xml.sax.saxutils import escape
 from mailer.checks.process import process
 from mailer.core.atomic import holds, inside, remove_stale_temps, write_atomic
 from mailer.core.config import Settings, direction_of
-from mailer.core.errors import MailerError, OutputError
+from mailer.core.errors import IssueError, MailerError, OutputError
 from mailer.core.urls import absolute_url, base_for, site_address
 from mailer.issue import batch
 from mailer.issue.load import Issue, load_issue
@@ -103,6 +104,7 @@ class ArchiveResult:
     next_due: tuple[datetime, str] | None = None  # the first issue not sent yet: when, subject
     failed: list[MailerError] = field(default_factory=list)
     files: int = 0
+    assets: int = 0  # pictures and files copied beside their pages
     seconds: float = 0.0
 
 
@@ -116,9 +118,27 @@ def list_one(source: Path, settings: Settings, now: datetime) -> Listed:
     return Listed(Page.of(issue, settings))
 
 
-def write_one(job: Job, settings: Settings, out_dir: Path) -> str | None:
-    """The second pass, for one page: rendered and written; its body if the feed shows it."""
+@dataclass(frozen=True)
+class Written:
+    """What writing one page reports: its body if the feed shows it, and the repository's files
+    it published beside it (site path, source)."""
+
+    body: str | None
+    assets: tuple[tuple[str, Path], ...]
+
+
+def write_one(job: Job, settings: Settings, out_dir: Path) -> Written:
+    """The second pass, for one page: rendered and written, with the pictures and files it
+    refers to copied byte for byte to their published addresses (``render/links.py``)."""
     rendered = process(job.source, settings, gate=False)
+    files: dict[str, str | bytes] = {}
+    for asset in rendered.assets:
+        try:
+            files[asset.site_path] = asset.source.read_bytes()
+        except OSError as exc:
+            raise IssueError(
+                job.source, f"cannot read {asset.source} ({exc.strerror or exc})"
+            ) from None
     html = render_template(
         settings.template_dirs,
         "archive_issue.html.j2",
@@ -134,8 +154,10 @@ def write_one(job: Job, settings: Settings, out_dir: Path) -> str | None:
         lang=job.page.language,
         direction=direction_of(job.page.language),
     )
-    _write_all(out_dir, {job.page.path + "index.html": html})
-    return rendered.body_html if job.in_feed else None
+    files[job.page.path + "index.html"] = html
+    _write_all(out_dir, files)
+    published = tuple((a.site_path, a.source) for a in rendered.assets)
+    return Written(rendered.body_html if job.in_feed else None, published)
 
 
 def build_archive(
@@ -173,15 +195,20 @@ def build_archive(
     ]
     feed: list[tuple[Page, str]] = []
     written: list[Page] = []
+    published: dict[str, Path] = {}  # site path → the file copied there
     for n, done in enumerate(batch.run(write_one, jobs, settings, out_dir)):
         if progress is not None:
             progress(n + 1, len(jobs))
-        if done.error is not None:
-            result.failed.append(done.error)
+        if done.error is not None or done.value is None:
+            result.failed.extend([done.error] if done.error else [])
             continue
         written.append(jobs[n].page)
-        if done.value is not None:
-            feed.append((jobs[n].page, done.value))
+        if done.value.body is not None:
+            feed.append((jobs[n].page, done.value.body))
+        clash = _clashing_asset(published, done.value.assets)
+        if clash:
+            result.failed.append(IssueError(jobs[n].source, clash))
+        result.assets += len(done.value.assets)
     result.pages = written
     index = render_template(
         settings.template_dirs,
@@ -203,6 +230,25 @@ def build_archive(
     result.files = len(written) + len(files)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _clashing_asset(published: dict[str, Path], assets: tuple[tuple[str, Path], ...]) -> str:
+    """Why two different files went to one address ("" when none did); notes the new ones."""
+    for site_path, source in assets:
+        earlier = published.setdefault(site_path, source)
+        if earlier != source and not _same_bytes(earlier, source):
+            return (
+                f"{source} and {earlier} are both published at {site_path}: the page of one of "
+                "them shows the other's picture; rename one of them"
+            )
+    return ""
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _up(path: str) -> str:
@@ -274,12 +320,12 @@ def _tag(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "newsletter"
 
 
-def _write_all(out_dir: Path, files: dict[str, str]) -> None:
+def _write_all(out_dir: Path, files: Mapping[str, str | bytes]) -> None:
     """Each file written atomically, unless it already holds those bytes; files of pages no
     longer in the archive are left alone."""
     try:
         for name, text in files.items():
-            data = text.encode("utf-8")
+            data = text.encode("utf-8") if isinstance(text, str) else text
             # a page folder that is a link to elsewhere (site/issues → /etc) is refused
             path = inside(out_dir, out_dir / name)
             if not holds(path, data):

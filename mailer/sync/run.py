@@ -21,7 +21,6 @@ from mailer.core.finding import Finding
 from mailer.issue import batch
 from mailer.issue.load import Issue, load_issue
 from mailer.providers.base import Draft, Provider, PushResult, RemoteEmail, State, Target
-from mailer.render.fingerprint import inputs_hash
 from mailer.render.pipeline import Rendered
 from mailer.sync.apply import Outcome, apply
 from mailer.sync.plan import LEAD, WRITES, Step, Wanted, plan_sync
@@ -78,13 +77,13 @@ def wanted_one(
     remembered = recall_errors(key, source, settings) if key else None
     if remembered is not None:
         issue = load_issue(source, settings)
-        draft = hollow_draft(issue, settings)
-        errors = list(remembered)
+        draft = hollow_draft(issue, remembered.content_hash)
+        errors = list(remembered.errors)
     else:
         rendered = process(source, settings)
         errors = [f for f in rendered.findings if f.severity == "error"]
         if key:
-            remember_errors(key, source, settings, errors)
+            remember_errors(key, source, settings, errors, rendered)
         issue, draft = rendered.issue, draft_of(rendered)
     if not errors or allow_errors:
         return Wanted(issue, draft), []
@@ -95,7 +94,7 @@ def wanted_one(
     return Wanted(issue, draft, held=reason), errors
 
 
-def hollow_draft(issue: Issue, settings: Settings) -> Draft:
+def hollow_draft(issue: Issue, content_hash: str) -> Draft:
     """A draft with everything the plan reads and no content yet (an empty `html`)."""
     return Draft(
         key=issue.slug,
@@ -104,7 +103,7 @@ def hollow_draft(issue: Issue, settings: Settings) -> Draft:
         html="",
         body_html="",
         text="",
-        content_hash=inputs_hash(issue, settings),
+        content_hash=content_hash,
         source=issue.path,
     )
 
