@@ -32,6 +32,7 @@ RENDERERS = (
     "markupsafe",
     "mjml-python",
     "nh3",
+    "pygments",
     "pyromark",
     "pyyaml",
 )

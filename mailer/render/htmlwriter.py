@@ -19,6 +19,7 @@ from mailer.core.urls import absolute_url, base_for
 from mailer.issue.markdown import Document, Event, EventWalker, link_href, nesting_error, slugify
 from mailer.issue.rawhtml import without_parser
 from mailer.issue.sanitize import escape_attribute, escape_text, plain_url
+from mailer.render.highlight import highlight
 from mailer.render.images import size_hint
 
 
@@ -58,12 +59,18 @@ class _HtmlWriter(EventWalker):
         self.footnotes: dict[str, int] = {}
         self.image: dict[str, Any] = {}
         self.footnote_number = 0
+        self.code: list[str] | None = None  # a fenced block's text, kept to be highlighted
+        self.code_language = ""
+        self.highlighted = False  # some code was coloured: the layout adds its dark colours
 
     def write(self, events: tuple[Event, ...]) -> str:
         self.walk(events)
         return "".join(self.out)
 
     def text(self, text: str) -> None:
+        if self.code is not None:
+            self.code.append(text)
+            return
         if self.image_depth:
             self.alt.append(text)
             return
@@ -184,6 +191,8 @@ class _HtmlWriter(EventWalker):
             lang = info[0] if info else ""
             cls = f' class="language-{escape_attribute(lang)}"' if lang else ""
             out.append(f"<pre><code{cls}>")
+            if lang:
+                self.code, self.code_language = [], lang
         elif kind == "Link":
             if self.image_depth:
                 return
@@ -241,6 +250,11 @@ class _HtmlWriter(EventWalker):
             return
         if tag == "Link":
             self.link_depth -= 1
+        elif tag == "CodeBlock" and self.code is not None:
+            code, self.code = "".join(self.code), None
+            coloured = highlight(code, self.code_language)
+            self.highlighted = self.highlighted or coloured is not None
+            out.append(coloured or escape_text(code))
         simple = _SIMPLE_END.get(tag)
         if simple is not None:
             out.append(simple)
@@ -294,6 +308,7 @@ class BodyHtml:
 
     html: str
     plain: bool
+    highlighted: bool = False  # it holds coloured code (highlight.py)
 
 
 def markdown_to_html(
@@ -309,7 +324,7 @@ def markdown_to_html(
         raise nesting_error(doc.path, _line_of_depth(doc, deep.what), deep.what) from None
     # the HTML parser rewrites a carriage return and drops a NUL, which Markdown passes on
     plain = writer.plain and "\r" not in doc.source and "\x00" not in doc.source
-    return BodyHtml(html, plain)
+    return BodyHtml(html, plain, writer.highlighted)
 
 
 def _line_of_depth(doc: Document, what: str) -> int | None:

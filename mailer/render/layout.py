@@ -26,8 +26,11 @@ BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
 
 
-def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
-    """What the email templates see besides the body."""
+def layout_context(
+    issue: Issue, settings: Settings, highlighted: bool = False
+) -> dict[str, object]:
+    """What the email templates see besides the body (`highlighted`: the body has coloured
+    code, whose dark-mode colours the stylesheet then adds)."""
     words = footer_words(issue.language)
     direction = direction_of(issue.language)
     return {
@@ -45,6 +48,7 @@ def layout_context(issue: Issue, settings: Settings) -> dict[str, object]:
         "address_lines": [line.strip() for line in settings.address.splitlines() if line.strip()],
         "words": words,
         "subscribed_text": words.subscribed.format(name=settings.name),
+        "highlighted": highlighted,
     }
 
 
