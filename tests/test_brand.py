@@ -36,10 +36,10 @@ def test_the_masthead_shows_the_logo_at_its_width_and_the_name(write_issue, make
 
 def test_the_subtitle_is_under_the_title_unless_switched_off(write_issue, make_settings):
     shown = render(write_issue, make_settings())
-    assert re.search(r"Ten years</h1>.*?A look back</div>.*?November 6, 2026", shown.html, re.S)
+    assert re.search(r"Ten years</h1>.*?A look back</p>.*?November 6, 2026", shown.html, re.S)
     assert "=========\nA look back\nNovember 6, 2026\n" in shown.text
     hidden = render(write_issue, make_settings(show_subtitle=False))
-    assert "A look back</div>" not in hidden.html and "\nA look back\n" not in hidden.text
+    assert "A look back</p>" not in hidden.html and "\nA look back\n" not in hidden.text
 
 
 def test_the_footer_is_readable_and_ends_with_the_postal_address(write_issue, make_settings):

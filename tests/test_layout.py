@@ -125,12 +125,12 @@ def test_values_in_mjml_component_attributes(tmp_path, write_issue, monkeypatch)
     monkeypatch.setattr(layout_shapes, "_SHAPES", {})
     mjml = (BUILTIN / "email.mjml.j2").read_text()
     mjml = mjml.replace(
-        '        <mj-text css-class="mailer-date"',
+        '        <mj-text css-class="mailer-content"',
         '        <mj-image src="https://x.example/a.png" alt="{{ issue.title }}"'
         ' title="{{ issue.preheader }}" href="{{ archive_url }}" />\n'
         '        <mj-button href="{{ archive_url }}" title="{{ issue.subject }}">'
         "{{ issue.title }}</mj-button>\n"
-        '        <mj-text css-class="mailer-date"',
+        '        <mj-text css-class="mailer-content"',
     )
     # an archive address with an escaped space, a query and an ampersand (a raw space or a
     # quote is refused in the settings)

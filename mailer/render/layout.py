@@ -22,8 +22,22 @@ from mailer.render.templating import render_template
 
 TEMPLATE = "email.mjml.j2"
 BODY_PLACEHOLDER = "MAILER-BODY-PLACEHOLDER-c1d8a4"
-# Zero-width fillers after the preheader, so the inbox preview does not run on into the body.
-PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
+# Fillers after the preheader, so that the inbox preview does not run on into the body: each a
+# space between two zero-width characters (11 bytes). Previews show at most about 200
+# characters (a wide Gmail or Apple Mail window); a preheader that fills them needs none. The
+# count goes in steps of 30, so the layout has at most four shapes (layout_shapes.py).
+PREVIEW_CHARACTERS = 200
+PADDING_STEP = 30
+PADDING_UNIT = "&#847;&zwnj;&nbsp;"
+
+
+def preheader_padding(preheader: str) -> Markup:
+    """The fillers after `preheader`: enough to reach PREVIEW_CHARACTERS, at most 90."""
+    if not preheader:
+        return Markup("")
+    missing = max(0, PREVIEW_CHARACTERS - len(preheader))
+    steps = min(3, -(-missing // PADDING_STEP))  # rounded up: never fewer than needed
+    return Markup(PADDING_UNIT * (steps * PADDING_STEP))
 
 
 def layout_context(
@@ -40,7 +54,7 @@ def layout_context(
         "start": "right" if direction == "rtl" else "left",
         "date_text": long_date(issue.date, issue.language),
         "subtitle": issue.subtitle if settings.show_subtitle else "",
-        "preheader_padding": PREHEADER_PADDING if issue.preheader else "",
+        "preheader_padding": preheader_padding(issue.preheader),
         "archive_url": settings.archive_url(issue.slug),
         "archive_index_url": settings.url.rstrip("/") + "/" if settings.url else "",
         "unsubscribe_url": settings.template_language.unsubscribe_tag,

@@ -35,7 +35,7 @@ from markupsafe import escape
 from mailer.core.config import Settings
 from mailer.core.errors import TemplateError
 from mailer.issue.load import Issue
-from mailer.render.inline import inline_css
+from mailer.render.inline import inline_css, without_reset
 from mailer.render.layout import BODY_PLACEHOLDER, TEMPLATE, compile_email
 from mailer.render.mjml import compile_mjml
 from mailer.render.templating import render_template
@@ -211,7 +211,8 @@ def _compile_shape(marked: str) -> _Shape | None:
         compiled = compile_mjml(marked)
     except TemplateError:
         return None  # the long way reports it, with the real values
-    css = "\n".join(_STYLE.findall(_COMMENT.sub("", compiled)))
+    # the stylesheet the body is inlined with: the layout's, without MJML's reset (inline.py)
+    css = "\n".join(_STYLE.findall(_COMMENT.sub("", without_reset(compiled)[0])))
     if "<link" in compiled or any(
         _POSITIONAL.search(prelude) for prelude in _PRELUDE.findall(css) if "@" not in prelude
     ):
