@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mailer.checks import check_rendered
+from mailer.core.gatepolicy import Policy
 from mailer.issue.load import load_issue
 from mailer.render.anchors import name_targets
 from mailer.render.pipeline import render_issue
@@ -29,7 +30,7 @@ def test_an_existing_name_is_not_repeated_and_no_id_means_no_work():
 
 
 def test_the_email_gets_both_and_check_warns_once_about_gmail_for_ios(write_issue, make_settings):
-    settings = make_settings()
+    settings = make_settings(policy=Policy(select=("anchor-app",)))  # off unless asked for
     source = write_issue(
         "---\ntitle: T\ndate: 2026-01-01\n---\n[Jump](#roundup) or [there](#roundup).\n\n"
         "## Roundup\n\nItems.\n"

@@ -1,6 +1,7 @@
 r"""The gate, ``mailer check``: every rule, each a small function ``check_<rule>(candidate)``
 yielding Findings (``runner.py`` runs them, ``issues.py`` over many issues, ``report.py`` says
-what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to them.
+what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurations refer to
+them. Rules marked (off) speak only when asked for (``core/gatepolicy.DEFAULT_OFF``).
 
 | id | severity | what |
 |---|---|---|
@@ -11,7 +12,7 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | image-width | warning | a remote picture of unknown size in a line of text (Outlook: full size) |
 | link-broken | error | empty, `#` or host-less href; relative href without a `url` setting |
 | anchor-missing | error | in-page `#anchor` with no such id in the email |
-| anchor-app | warning | in-page links: dead in Gmail for iOS (once per issue) |
+| anchor-app | warning (off) | in-page links: dead in Gmail for iOS (once per issue) |
 | link-insecure | warning | `http:` link to a site known to serve https (HSTS preload, the issue) |
 | link-text | warning | "here" to several places, "click here", a bare URL |
 | reference-unresolved | error | `[text][label]` with no `[label]: url` definition |
@@ -32,7 +33,7 @@ what they found). Rule ids (the ``rule`` of a finding) are stable: CI configurat
 | layout-table | warning | a table with no header cells and no role="presentation" |
 | link-malformed | error | a mistyped scheme (`htps:`, `http//`) or a placeholder (`TODO`) address |
 | link-local | error | localhost, 127.0.0.1, a private address, `file:` |
-| link-private | warning | a document's editing address (Google Docs `/edit`, a Drive folder) |
+| link-private | warning (off) | a document's editing address (Google Docs `/edit`, Drive folder) |
 | markdown-debris | error | a link or image that did not parse, `**` left open: shown as written |
 | doubled-word | warning | a word typed twice ("the the") |
 | merge-tag-unknown | error / warning | `*\|TAG\|*` the provider does not fill / a near miss |

@@ -21,8 +21,23 @@ _PLACEHOLDER_TARGET = {"todo", "tk", "tbd", "fixme", "xxx", "link", "url", "#tod
 # closed, emphasis left open, shown to readers as written
 _LINK_DEBRIS = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^)\n]*\s[^)\n]*\)|[^)\n]*$)")
 _OPEN_STRONG = re.compile(r"(?:^|\s)\*\*(?=\S)[^*\n]{1,200}$|(?:^|\s)__(?=\S)[^_\n]{1,200}$")
-_DOUBLED = re.compile(r"\b([A-Za-z]{2,}+)\s++\1\b", re.I)  # possessive: no backtracking into a word
-_DOUBLES_OK = {"that", "had", "is", "can", "do", "no", "bye", "la", "ha", "so", "very", "her"}
+# two words alike, neither part of a longer one ("we're re-connecting": not "re re")
+_DOUBLED = re.compile(
+    r"(?<![\w'’-])([A-Za-z]{2,}+)\s++\1(?![\w'’-])", re.I
+)  # possessive: no backtracking into a word
+# said twice on purpose: grammar ("that that", "had had") and emphasis ("many many", "yes yes")
+_DOUBLES_OK = {
+    "that", "had", "is", "can", "do", "no", "bye", "la", "ha", "so", "very", "her",
+    "many", "much", "really", "deep", "yes", "yeah", "etc", "rah", "ho", "hee", "blah", "bla",
+    "knock", "tut", "tsk", "boo", "ding", "dum", "chop", "hip", "pretty", "super", "long",
+    "far", "now", "again", "go", "come", "yada", "bang", "night", "wow", "oh", "ah", "hey",
+}  # fmt: skip
+# after these, "you you" and "it it" are most often two clauses: "if it interests you, you..."
+_CLAUSE_OPENERS = re.compile(
+    r"\b(?:if|when|whenever|once|after|before|because|since|unless|whether|from|with|for)\b",
+    re.I,
+)
+_PUNCTUATION = ".,;:!?()[]\"'’“”*_"
 # editing addresses of documents that only their owner (or their organisation) can open
 _PRIVATE_DOCS = (
     (
@@ -150,11 +165,19 @@ def check_doubled_word(s: Candidate) -> Iterator[Finding]:
     """A word typed twice ("the the")."""
     for text, index, _ in s.inventory.texts:
         for match in _DOUBLED.finditer(text):
-            if match[1].lower() in _DOUBLES_OK or match[1] != match[0].split()[-1]:
+            word = match[1].lower()
+            second = match[0].split()[-1]
+            if word in _DOUBLES_OK or match[1] != second:
                 continue
-            before, after = text[: match.start()].split()[-1:], text[match.end() :].split()[:1]
-            if [match[1]] in (before, after):
-                continue  # "love love love": said on purpose
+            if match[1][0].isupper() and second[0].isupper():
+                continue  # a name: "The Workshop Workshop", "Walla Walla"
+            sentence = re.split(r"[.!?]\s", text[: match.start()])[-1]
+            if word in ("you", "it") and _CLAUSE_OPENERS.search(sentence):
+                continue  # "if the topic interests you you should read it": two clauses
+            before = [w.strip(_PUNCTUATION).lower() for w in text[: match.start()].split()[-1:]]
+            after = [w.strip(_PUNCTUATION).lower() for w in text[match.end() :].split()[:1]]
+            if before == [word] or (after and after[0].startswith(word)):
+                continue  # "ho ho ho", "hate hate hated": said on purpose
             yield s.finding(
                 s.line(index),
                 "doubled-word",
