@@ -112,6 +112,32 @@ def test_scaffolded_workflows_are_valid_pinned_and_pass_shellcheck(tmp_path):
     assert sync["env"]["MAILER_LISTMONK_API_KEY"] == "${{ secrets.LISTMONK_API_KEY }}"
 
 
+def test_the_scaffold_says_what_its_workflows_cost_and_publish_runs_at_most_4_times_a_day(
+    tmp_path,
+):
+    """The minutes a month in the scaffolded README are the ones its workflow files cost
+    (tools/actions_minutes.py); the schedule is a safety net, the push is the way in."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("minutes", ROOT / "tools" / "actions_minutes.py")
+    assert spec is not None and spec.loader is not None
+    minutes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(minutes)
+    start_newsletter(tmp_path, name="Field Notes", provider="buttondown", today=TODAY)
+    workflows = tmp_path / ".github" / "workflows"
+    publish = yaml.safe_load((workflows / "publish.yml").read_text())
+    on = publish.get("on") or publish[True]
+    assert "push" in on and sum(minutes.runs_a_month(c["cron"]) for c in on["schedule"]) <= 4 * 30
+    total = round(minutes.report(workflows))
+    readme = (tmp_path / "README.md").read_text()
+    assert f"about {total} GitHub Actions minutes a month" in readme
+    for workflow in workflows.glob("*.yml"):  # every install is cached
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            for step in job["steps"]:
+                if "setup-python" in step.get("uses", ""):
+                    assert step["with"]["cache"] == "pip", workflow.name
+
+
 def test_the_scaffolded_publish_workflow_schedules_once_however_often_it_runs(tmp_path, buttondown):
     start_newsletter(tmp_path, name="Field Notes", provider="buttondown", today=TODAY)
     soon = (datetime.now(UTC) + timedelta(days=3)).date()

@@ -9,7 +9,7 @@
     bring to target         only now is the kept email scheduled, then read back
     count again             a run that created after our count is caught here
 
-Every run applies the same rule to the same emails, so runs at the same time — the hourly job
+Every run applies the same rule to the same emails, so runs at the same time — the scheduled job
 and an editor's laptop — agree on which email is kept. A write the provider did not take
 (read back, it is not as asked) is a failed step with the provider's own state in the message;
 the next run repairs it.
