@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mailer.commands.review import shots
-from mailer.commands.sending import push, status, sync, test_send
+from mailer.commands.sending import import_command, push, status, sync, test_send
 from mailer.commands.writing import archive, build, check, init, new, preview
 
 WRITING = (init, new, build, check, preview, archive)
-SENDING = (sync, push, status, test_send)
+SENDING = (sync, import_command, push, status, test_send)
 REVIEW = (shots,)

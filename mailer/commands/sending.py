@@ -1,4 +1,4 @@
-"""Commands that talk to the provider or a mail server: sync, push, status, test-send."""
+"""Commands that talk to the provider or a mail server: sync, import, push, status, test-send."""
 
 from __future__ import annotations
 
@@ -63,6 +63,69 @@ def sync(
     write_summary(f"### mailer sync\n\n```\n{text}\n```")
     if report.failed:
         sys.exit(1)
+
+
+@click.command("import")
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the issue files into (default: issues/ beside newsletter.toml).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def import_command(state: State, into: Path | None, dry_run: bool, fmt: str) -> None:
+    """Bring a newsletter in from the provider: one issue file per email.
+
+    Sent, scheduled and draft emails each become an issue file (title, preheader, date, send
+    time, draft, slug; the body as Markdown, HTML converted), and each email is adopted: the
+    next `mailer sync` finds it up to date and changes nothing. Never overwrites a file; says
+    what it could not convert. Buttondown only, for now.
+
+    Example: MAILER_BUTTONDOWN_API_KEY=... mailer import --dry-run
+    """
+    from mailer.commands.state import progress_line
+    from mailer.providers import get_provider
+    from mailer.sync.importing import import_emails
+
+    settings = state.settings()
+    provider = get_provider(settings)
+    folder = into or state.folder("issues")
+    report = import_emails(
+        provider, settings, folder, dry_run=dry_run, progress=progress_line("emails")
+    )
+    if fmt == "json":
+        click.echo(json.dumps(_import_json(report), indent=2, ensure_ascii=False))
+    else:
+        verb = "would write" if dry_run else "wrote"
+        for done in report.written:
+            click.echo(f"{verb} {done.path} ({done.state}): {done.subject}")
+            for note in done.notes:
+                click.echo(f"    {note}")
+        for subject, why in report.skipped:
+            click.echo(f"skipped {subject!r}: {why}")
+        for subject, error in report.failed:
+            click.echo(f"Error: {subject!r}: {error}", err=True)
+        click.echo(
+            f"{len(report.written)} {verb}, {len(report.skipped)} skipped, "
+            f"{len(report.failed)} failed" + ("" if dry_run else f" (from {provider.display_name})")
+        )
+    if not report.ok:
+        sys.exit(1)
+
+
+def _import_json(report: Any) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "written": [
+            {"path": str(d.path), "subject": d.subject, "state": d.state, "notes": list(d.notes)}
+            for d in report.written
+        ],
+        "skipped": [{"subject": s, "why": why} for s, why in report.skipped],
+        "failed": [{"subject": s, "error": str(e)} for s, e in report.failed],
+    }
 
 
 @click.command()

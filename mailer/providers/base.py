@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from mailer.core.errors import ConfigError, ProviderError
+from mailer.core.errors import ConfigError, ProviderError, UnsupportedFeature
 from mailer.core.provider_facts import Option, ProviderFacts, TemplateLanguage, check_options
 from mailer.providers.http import HttpClient
 
@@ -95,6 +95,17 @@ class RemoteEmail:
         """The order every run agrees on: the oldest live email of a key is the one kept.
         Creation times of the same second are told apart by id, numbers as numbers."""
         return (self.created or datetime.max.replace(tzinfo=UTC), len(self.id), self.id)
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An email as `mailer import` reads it: its state, and the content to write a file from."""
+
+    remote: RemoteEmail
+    body: str  # as the provider keeps it
+    body_format: Literal["markdown", "html"]
+    preheader: str
+    slug: str  # the provider's own short name for it, when it has one
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,22 @@ class Provider(ABC):
     @abstractmethod
     def send_test(self, remote: RemoteEmail, recipients: list[str]) -> None:
         """Send the email to these addresses only (never to the list)."""
+
+    # -- moving in: `mailer import` ------------------------------------------------------------
+
+    def export_emails(self) -> list[Exported]:
+        """Every email of the account with its content, for `mailer import`; a provider whose
+        API does not give the content back says so."""
+        raise UnsupportedFeature(
+            self.display_name,
+            "cannot be imported from yet: mailer reads emails back from Buttondown only",
+        )
+
+    def adopt(self, remote: RemoteEmail, key: str, content_hash: str, source: str) -> None:
+        """Mark an imported email as the issue `key`'s, as if mailer had made it: the next sync
+        finds it and, its content hash being the file's, leaves it as it is. The marker's place
+        only: nothing that is sent, scheduled or shown changes."""
+        raise UnsupportedFeature(self.display_name, "cannot adopt an imported email yet")
 
     # -- shared helpers --------------------------------------------------------------------------
 

@@ -19,13 +19,15 @@ Quirks this module exists for, from Buttondown's API reference and OpenAPI spec:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from mailer.core.errors import UnsupportedFeature
 from mailer.core.provider_facts import ProviderFacts, declared
 from mailer.providers.base import (
     Draft,
+    Exported,
     Provider,
     RemoteEmail,
     State,
@@ -37,6 +39,22 @@ API_VERSION = "2026-04-01"
 EDITOR_MODE = "<!-- buttondown-editor-mode: fancy -->\n"
 # statuses of an email that can still be changed; everything else is on its way or done
 _OPEN: dict[str, State] = {"draft": "draft", "scheduled": "scheduled"}
+PLAINTEXT_MODE = "<!-- buttondown-editor-mode: plaintext -->"
+# Buttondown guesses a body's format (API reference, Email.body); mailer guesses alike: HTML
+# when the body opens with a block element
+_HTML_BODY = re.compile(
+    r"\s*<(?:p|div|h[1-6]|ul|ol|table|blockquote|figure|section|article|img|br|hr|center)\b",
+    re.I,
+)
+
+
+def _body_of(body: str) -> tuple[str, Literal["markdown", "html"]]:
+    """A body without its editor-mode comment, and whether it is Markdown or HTML."""
+    if body.lstrip().startswith(EDITOR_MODE.strip()):
+        return body.lstrip()[len(EDITOR_MODE.strip()) :].lstrip("\n"), "html"
+    if body.lstrip().startswith(PLAINTEXT_MODE):
+        return body.lstrip()[len(PLAINTEXT_MODE) :].lstrip("\n"), "markdown"
+    return body, "html" if _HTML_BODY.match(body) else "markdown"
 
 
 class ButtondownProvider(Provider):
@@ -142,6 +160,43 @@ class ButtondownProvider(Provider):
         self.http.request(
             "POST", f"/emails/{remote.id}/send-draft", json={"recipients": recipients}
         )
+
+    def export_emails(self) -> list[Exported]:
+        """Every email with its body (GET /emails, all pages), for `mailer import`."""
+        exported: list[Exported] = []
+        path: str | None = "/emails"
+        params: dict[str, Any] | None = {"ordering": "creation_date", "-status": "deleted"}
+        while path:
+            page = self.http.json_object("GET", path, params=params)
+            results = page.get("results")
+            if not isinstance(results, list):
+                raise self.malformed("a page of emails without results")
+            for item in results:
+                remote = self._remote(item)
+                if remote.status == "deleted":
+                    continue
+                body, body_format = _body_of(str(item.get("body") or ""))
+                exported.append(
+                    Exported(
+                        remote,
+                        body,
+                        body_format,
+                        str(item.get("description") or ""),
+                        str(item.get("slug") or ""),
+                    )
+                )
+            following = page.get("next")
+            path, params = (following if isinstance(following, str) else None), None
+        return exported
+
+    def adopt(self, remote: RemoteEmail, key: str, content_hash: str, source: str) -> None:
+        """The marker in the email's private metadata, beside what it already holds: the one
+        field of a sent email mailer ever writes (the API reference sets no limit on PATCH;
+        metadata is shown to no reader)."""
+        current = self.http.json_object("GET", f"/emails/{remote.id}").get("metadata")
+        metadata = dict(current) if isinstance(current, dict) else {}
+        metadata.update({"mailer_key": key, "mailer_hash": content_hash, "mailer_source": source})
+        self.http.json_object("PATCH", f"/emails/{remote.id}", json={"metadata": metadata})
 
     def _payload(self, draft: Draft, target: Target) -> dict[str, Any]:
         template = self.template

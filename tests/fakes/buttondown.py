@@ -7,8 +7,11 @@
   forgets the status fails its test); scheduled needs a future publish_date; slugs are unique;
   ``X-Idempotency-Key`` replays the first answer.
 - GET /emails: small pages with an absolute ``next``; ``excluded_fields=body``.
-- PATCH /emails/{id}: EmailUpdateInput fields; ``publish_date: "none"`` clears a schedule; a
-  change to a sent email is refused (and recorded, so tests can assert it never happens).
+- PATCH /emails/{id}: EmailUpdateInput fields; ``publish_date: "none"`` clears a schedule. The
+  reference ("Update an email's properties") sets no rule for sent emails; this fake is
+  stricter, so that tests notice: a change to a sent email is refused and recorded, except one
+  that sets only ``metadata`` (private to the API, shown to no reader: `mailer import` adopts
+  sent emails so), which is kept and recorded apart.
 - POST /emails/{id}/send-draft: recipients only.
 - Faults, queued per request: any status (429 with Retry-After, 5xx...), DROP before or after
   the request takes effect.
@@ -66,6 +69,7 @@ class FakeButtondown(FakeApi):
     api_key: ClassVar[str] = API_KEY
     emails: dict[str, dict[str, Any]] = field(default_factory=dict)
     idempotent: dict[str, Reply] = field(default_factory=dict)
+    metadata_edits_of_sent: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     list_call: tuple[str, str] = ("GET", "/emails")
     create_call: tuple[str, str] = ("POST", "/emails")
@@ -165,6 +169,10 @@ class FakeButtondown(FakeApi):
         extra = sorted(set(body) - UPDATE_FIELDS)
         if extra:
             return _extra(extra)
+        if email["status"] not in OPEN and set(body) == {"metadata"}:
+            self.metadata_edits_of_sent.append(email["id"])
+            email["metadata"] = body["metadata"]
+            return Reply(200, email)
         if email["status"] not in OPEN:
             self.refused_edits_of_sent.append(email["id"])
             return _error(400, "email_already_sent", "This email has already been sent.")
