@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from mailer.commands.outputs import archive, build
 from mailer.commands.review import shots
 from mailer.commands.sending import import_command, push, status, sync, test_send
-from mailer.commands.writing import archive, build, check, init, new, preview
+from mailer.commands.writing import check, init, new, preview
 
 WRITING = (init, new, build, check, preview, archive)
 SENDING = (sync, import_command, push, status, test_send)

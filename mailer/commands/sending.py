@@ -58,8 +58,8 @@ def sync(
     text = format_report(report, settings, provider.display_name, dry_run)
     if fmt != "json":
         click.echo(text)
-    if in_actions():
-        click.echo(annotation_lines(report_findings(report)))
+    if in_actions():  # with json, on stderr: stdout stays one document
+        click.echo(annotation_lines(report_findings(report)), err=fmt == "json")
     write_summary(f"### mailer sync\n\n```\n{text}\n```")
     if report.failed:
         sys.exit(1)
@@ -173,8 +173,11 @@ def push(state: State, path: Path, as_draft: bool, at: datetime | None, allow_er
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
-def status(state: State, paths: tuple[Path, ...]) -> None:
+def status(state: State, paths: tuple[Path, ...], fmt: str) -> None:
     """List issues with their state at the provider, and whether it matches the file.
 
     Example: mailer status
@@ -187,6 +190,7 @@ def status(state: State, paths: tuple[Path, ...]) -> None:
     provider = get_provider(settings)
     loaded = load_for_sync(state.issues(paths), settings, allow_errors=True)
     broken = loaded.broken
+    rows: list[dict[str, Any]] = []
     for want in loaded.wanted:
         issue, draft = want.issue, want.draft
         remote = provider.find(draft.key)
@@ -196,7 +200,21 @@ def status(state: State, paths: tuple[Path, ...]) -> None:
             same = "in sync" if same_content(remote, draft) else "file changed"
             where = f"{remote.status} ({remote.id}, {same})"
         local = "draft" if issue.draft else describe_time(issue.send_at, settings)
-        click.echo(f"{draft.key}  {local}  {where}")
+        rows.append(
+            {
+                "key": draft.key,
+                "source": str(issue.path),
+                "draft": issue.draft,
+                "send_at": issue.send_at.isoformat(),
+                "remote_id": remote.id if remote else None,
+                "remote_status": remote.status if remote else None,
+                "in_sync": bool(remote and same_content(remote, draft)),
+            }
+        )
+        if fmt == "text":
+            click.echo(f"{draft.key}  {local}  {where}")
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     for _, error in broken:
         click.echo(f"Error: {error}", err=True)
     if broken:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -12,81 +11,6 @@ import click
 
 from mailer.commands.state import State, progress_line
 from mailer.core.provider_facts import default_provider, known
-
-
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to write the outputs to (default: build/ beside newsletter.toml).",
-)
-@click.option(
-    "--fresh",
-    is_flag=True,
-    help="Render every issue again, even those whose outputs are up to date.",
-)
-@click.pass_obj
-def build(state: State, paths: tuple[Path, ...], out_dir: Path | None, fresh: bool) -> None:
-    """Render issues to OUTPUT/<name>.html, .txt, .json and .eml.
-
-    PATHS are issue files or folders (default: issues/). A bad issue is reported and the others
-    are still built; the exit code is 1 if any failed. An issue whose inputs did not change
-    since the last build is not rendered again (.mailer/build/ remembers; safe to delete).
-
-    Example: mailer build issues/2024-05-03-spring.md -o /tmp/preview
-    """
-    from mailer.build.issues import build_issues
-    from mailer.core.finding import count
-    from mailer.core.github import table, write_summary
-    from mailer.core.limits import GMAIL_CLIP_BYTES
-    from mailer.issue.load import issue_name
-
-    settings = state.settings()
-    out_dir = out_dir or state.folder("build")
-    started = time.perf_counter()
-    built = failed = 0
-    warnings = errors = 0
-    rows: list[tuple[object, ...]] = []
-    # annotations are `mailer check`'s job: a finding annotated by both would show twice
-    for result in build_issues(state.issues(paths), settings, out_dir, fresh=fresh):
-        if result.error is not None:
-            failed += 1
-            click.echo(f"Error: {result.error}", err=True)
-            rows.append((f"`{result.source}`", "", "", f"**failed**: {result.error}"))
-            continue
-        built += 1
-        counts = count(result.findings)
-        warnings += counts["warning"]
-        errors += counts["error"]
-        note = _findings_note(counts)
-        clip = "over" if result.html_bytes > GMAIL_CLIP_BYTES else "under"
-        rows.append(
-            (
-                f"`{result.source}`",
-                result.subject,
-                f"{result.html_bytes / 1024:.1f} KB ({clip} 102 KB)",
-                _findings_note(counts).lstrip(", ") or "none",
-            )
-        )
-        click.echo(
-            f"built {result.source} → {out_dir / issue_name(result.source)}.html "
-            f"({result.html_bytes / 1024:.0f} KB{note})"
-        )
-    took = time.perf_counter() - started
-    summary = f"{built} built, {failed} failed in {took:.2f}s"
-    if errors or warnings:
-        found = _findings_note({"error": errors, "warning": warnings}).lstrip(", ")
-        summary += f" ({found}; see `mailer check`)"
-    click.echo(summary)
-    write_summary(
-        f"### mailer build: {summary}\n\n"
-        + table(["issue", "subject", "HTML size", "findings"], rows)
-    )
-    if failed:
-        sys.exit(1)
 
 
 @click.command()
@@ -262,52 +186,6 @@ def preview(state: State, path: Path | None, port: int, open_browser: bool) -> N
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to write the site to (default: site/ beside newsletter.toml).",
-)
-@click.pass_obj
-def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None) -> None:
-    """Build the public web archive: an index, a page per issue, an Atom feed and a sitemap.
-
-    Drafts and issues not sent yet are left out. Each issue's page lives where the email's
-    "view in browser" link points (newsletter.url + archive_path).
-
-    Example: mailer archive issues -o site
-    """
-    from mailer.site.archive import build_archive
-
-    settings = state.settings()
-    out_dir = out_dir or state.folder("site")
-    result = build_archive(state.issues(paths), settings, out_dir, progress=progress_line("pages"))
-    for source, why in result.skipped:
-        click.echo(f"left out {source}: {why}")
-    for error in result.failed:
-        click.echo(f"Error: {error}", err=True)
-    pages = len(result.pages)
-    click.echo(
-        f"{pages} issue{'' if pages == 1 else 's'} in {out_dir} ({result.files} files"
-        + (f", {result.assets} pictures and files beside them" if result.assets else "")
-        + f", {result.seconds:.2f}s)"
-        + (f"; {len(result.failed)} failed" if result.failed else "")
-    )
-    if not pages and result.next_due is not None:
-        when, subject = result.next_due
-        click.echo(
-            f"nothing sent yet: the first issue, {subject!r}, goes out "
-            f"{when.astimezone(settings.zone):%Y-%m-%d %H:%M %Z} and joins the archive then"
-        )
-    if not settings.url:
-        click.echo("no sitemap.xml: it needs full addresses; set newsletter.url", err=True)
-    if result.failed:
-        sys.exit(1)
-
-
-@click.command()
 @click.argument("title", required=False)
 @click.option(
     "--dir",
@@ -350,7 +228,7 @@ def _since(age: str) -> date:
     return date.today() - timedelta(days=min(days, date.today().toordinal() - 1))
 
 
-def _findings_note(counts: dict[str, int]) -> str:
+def findings_note(counts: dict[str, int]) -> str:
     parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n]
     return ", " + ", ".join(parts) if parts else ""
 
