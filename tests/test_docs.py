@@ -8,6 +8,7 @@ from conftest import ROOT
 from mailer.cli import cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "docs").glob("*.md")}
 
 
 def test_every_command_is_documented_in_the_readme():
@@ -18,6 +19,24 @@ def test_every_command_is_documented_in_the_readme():
 def test_every_command_has_help_text():
     for name, command in cli.commands.items():
         assert command.help and len(command.help.split()) > 3, name
+
+
+def test_the_readme_is_a_front_page_and_every_page_it_links_exists():
+    assert len(README.splitlines()) <= 300
+    for target in re.findall(r"\]\((docs/[\w.-]+\.md)", README):
+        assert (ROOT / target).is_file(), target
+    for name, text in DOCS.items():  # links between the pages, and back to the README
+        prose = re.sub(r"```.*?```|`[^`\n]*`", "", text, flags=re.S)  # not the examples
+        for target in re.findall(r"\]\(([\w./-]+\.md)", prose):
+            assert (ROOT / "docs" / target).resolve().is_file(), f"{name} → {target}"
+
+
+def test_every_rule_is_documented():
+    from mailer.core.gatepolicy import RULE_IDS
+
+    checking = DOCS["checking.md"]
+    for rule in RULE_IDS:
+        assert f"`{rule}`" in checking, f"docs/checking.md does not describe {rule}"
 
 
 def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
@@ -32,7 +51,7 @@ def test_quickstart_is_two_commands_and_ci_runs_the_test_one():
 def test_newsletter_toml_reference_matches_the_known_keys():
     from mailer.core.config import _KNOWN
 
-    reference = README.split("## `newsletter.toml` reference", 1)[1].split("\n## ", 1)[0]
+    reference = DOCS["configuration.md"].split("## `newsletter.toml` reference", 1)[1]
     for section, keys in _KNOWN.items():
         assert f"[{section}]" in reference
         for key in keys:

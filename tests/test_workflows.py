@@ -71,6 +71,9 @@ def test_workflows_are_least_privileged():
             ]
             if checkout:  # a job that checks out keeps no credentials
                 assert checkout[0]["with"]["persist-credentials"] is False
+            elif workflow.name == "release.yml":  # PyPI's trusted publishing, behind approval
+                assert spec["permissions"] == {"id-token": "write"}
+                assert spec["environment"]["name"] == "pypi"
             else:  # only the Pages deployment may write, and it reads no code
                 assert spec["permissions"] == {"pages": "write", "id-token": "write"}
     publish = yaml.safe_load((ROOT / ".github/workflows/publish.yml").read_text())

@@ -9,7 +9,7 @@ address, SMTP, GitHub Actions). Secrets (API keys, passwords) are never read fro
 Every value is checked here, before any command does anything: types, ranges, the placeholders
 of ``archive_path`` (``settings_rules``), the provider and its ``[provider.<name>]`` tables
 against what it declares (``provider_facts``). The keys, with their defaults and meanings: the
-README's "``newsletter.toml`` reference", which a test keeps in step with ``_KNOWN``.
+docs/configuration.md, which a test keeps in step with ``_KNOWN``.
 """
 
 from __future__ import annotations
