@@ -22,6 +22,7 @@ from mailer.core.errors import ConfigError, OutputError
 from mailer.core.provider_facts import known
 
 DISTRIBUTION = "newsletter-as-code"
+SOURCE_RAW = "https://raw.githubusercontent.com/mailer-newsletter/newsletter-as-code"
 
 # Actions pinned to a full commit (a tag can be moved; a commit cannot); Dependabot, set up by
 # the scaffolded dependabot.yml, proposes newer ones. Checked against each action's release.
@@ -214,6 +215,12 @@ def _target(folder: Path, relative: str, slug: str) -> Path:
     return folder.joinpath(*parts)
 
 
+def schema_url(name: str, version: str = __version__) -> str:
+    """Where an editor's tools find the JSON Schema shipped with this version of mailer
+    (mailer/data/): the file at the release's tag in mailer's repository."""
+    return f"{SOURCE_RAW}/v{version}/mailer/data/{name}"
+
+
 def _fill(text: str, name: str, provider: str, first_date: date, slug: str) -> str:
     declared = known()[provider]
     # the variable mailer reads first, from the repository secret of the same name without
@@ -231,6 +238,7 @@ def _fill(text: str, name: str, provider: str, first_date: date, slug: str) -> s
         "SECRETS_LIST": " and ".join(f"`{secret}`" for _, secret in secrets),
         "DATE": first_date.isoformat(),
         "SLUG": slug,
+        "SCHEMA_URL": schema_url("newsletter.schema.json"),
     }
     words.update(
         {f"USES_{key}": f"{repo}@{sha} # {tag}" for key, (repo, sha, tag) in ACTIONS.items()}
