@@ -368,7 +368,7 @@ def test_each_secret_is_named_once(tmp_path, provider):
         (
             '{"url": "file:///home/me/newsletter-as-code", "vcs_info": {"vcs": "git",'
             ' "commit_id": "0123456789abcdef0123456789abcdef01234567"}}',
-            "# newsletter-as-code: this mailer was installed from a Git repository on this machine",
+            "# newsletter-as-code was installed from a Git repository on this machine",
             True,
         ),
         ('{"url": "file:///work/main", "dir_info": {"editable": true}}', "# newsletter-as-code:", True),  # noqa: E501
@@ -388,6 +388,8 @@ def test_the_pin_says_how_this_mailer_was_installed(direct_url, line, warned):
     assert pin.startswith(line) and bool(warning) == warned
     if warned:
         assert "newsletter-as-code==1.2.3" in pin and "git+https://" in pin
+    if direct_url and "vcs_info" in direct_url:  # the commit as installed, on its own line
+        assert pin.splitlines()[-1].endswith("@0123456789abcdef0123456789abcdef01234567")
 
 
 def test_init_warns_when_this_mailer_came_from_a_local_folder(tmp_path):

@@ -111,9 +111,10 @@ def install_pin(
     """How this mailer was installed, as a requirements line a fresh machine (a GitHub runner)
     can install from, and a warning when there is none. Read from the installer's own record
     (PEP 610's direct_url.json): none is a release from an index (``==version``); a Git
-    checkout at a commit is ``name @ git+URL@commit``; a local folder, a wheel or a sdist file,
-    or a Git repository only this machine has, cannot be installed elsewhere: the line is a
-    comment that says what to put there, and the warning says so."""
+    checkout at a commit is ``name @ git+URL@commit`` (from a repository only this machine has,
+    with a comment and a warning: a runner cannot reach it); a local folder, a wheel or a sdist
+    file cannot be installed elsewhere: the line is a comment that says what to put there, and
+    the warning says so."""
     if direct_url is False:
         try:
             direct_url = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
@@ -127,17 +128,31 @@ def install_pin(
     except (ValueError, KeyError, TypeError):
         return f"{DISTRIBUTION}=={version}", ""
     vcs = record.get("vcs_info") or {}
-    if vcs.get("vcs") == "git" and vcs.get("commit_id") and not url.startswith("file:"):
-        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", ""
-    where = "a Git repository on this machine" if vcs else "a local folder or file"
+    if vcs.get("vcs") == "git" and vcs.get("commit_id"):
+        pin = f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
+        if not url.startswith("file:"):
+            return pin, ""
+        # the commit, as installed: this machine (a second environment) installs it; a runner
+        # cannot reach the folder, which the comment and the warning say, with what to use
+        line = (
+            f"# {DISTRIBUTION} was installed from a Git repository on this machine: GitHub's "
+            f"runners cannot reach {url}; before you push, point this line at the same commit "
+            f"of a repository they can (git+https://github.com/OWNER/REPO@{vcs['commit_id']}) "
+            f"or at a release ({DISTRIBUTION}=={version})\n{pin}"
+        )
+        warning = (
+            "requirements.txt pins mailer from a Git repository on this machine, which GitHub "
+            "cannot reach: its first line says what to put there before you push"
+        )
+        return line, warning
     line = (
-        f"# {DISTRIBUTION}: this mailer was installed from {where} ({url}), which a GitHub "
-        f"runner cannot reach. Put one of these here: {DISTRIBUTION}=={version} (a release), "
-        f"or {DISTRIBUTION} @ git+https://github.com/OWNER/REPO@<full commit>"
+        f"# {DISTRIBUTION}: this mailer was installed from a local folder or file ({url}), "
+        f"which a GitHub runner cannot reach. Put one of these here: {DISTRIBUTION}=={version} "
+        f"(a release), or {DISTRIBUTION} @ git+https://github.com/OWNER/REPO@<full commit>"
     )
     warning = (
-        f"requirements.txt: mailer was installed from {where}, which GitHub cannot install; "
-        "its first line says what to put there before you push"
+        "requirements.txt: mailer was installed from a local folder or file, which GitHub "
+        "cannot install; its first line says what to put there before you push"
     )
     return line, warning
 
