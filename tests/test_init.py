@@ -389,7 +389,9 @@ def test_the_pin_says_how_this_mailer_was_installed(direct_url, line, warned):
     if warned:
         assert "newsletter-as-code==1.2.3" in pin and "git+https://" in pin
     if direct_url and "vcs_info" in direct_url:  # the commit as installed, on its own line
-        assert pin.splitlines()[-1].endswith("@0123456789abcdef0123456789abcdef01234567")
+        assert pin.splitlines()[-1].endswith(
+            "@0123456789abcdef0123456789abcdef01234567#egg=newsletter-as-code"
+        )
 
 
 def test_init_warns_when_this_mailer_came_from_a_local_folder(tmp_path):

@@ -129,9 +129,10 @@ def install_pin(
         return f"{DISTRIBUTION}=={version}", ""
     vcs = record.get("vcs_info") or {}
     if vcs.get("vcs") == "git" and vcs.get("commit_id"):
-        pin = f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
         if not url.startswith("file:"):
-            return pin, ""
+            return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", ""
+        # pip before 24 refuses "name @ git+file:///…" (no host); this older form every pip reads
+        pin = f"git+{url}@{vcs['commit_id']}#egg={DISTRIBUTION}"
         # the commit, as installed: this machine (a second environment) installs it; a runner
         # cannot reach the folder, which the comment and the warning say, with what to use
         line = (
