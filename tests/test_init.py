@@ -401,3 +401,42 @@ def test_init_warns_when_this_mailer_came_from_a_local_folder(tmp_path):
     assert "Warning: requirements.txt: mailer was installed from a local folder" in result.stderr
     first = (tmp_path / "news" / "requirements.txt").read_text().splitlines()[2]
     assert first.startswith("# newsletter-as-code: this mailer was installed from a local folder")
+
+
+def test_a_local_git_install_pins_its_commit_and_a_second_environment_installs_it(tmp_path):
+    """The whole way, with real pip: mailer installed from a Git repository at a commit, `init`,
+    then the scaffolded requirements.txt installed into a second fresh environment gives the same
+    mailer (Debian's own pip included: the pin is in the form every pip reads)."""
+    source = tmp_path / "mailer-src"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(source)], check=True, timeout=120)
+    commit = subprocess.run(
+        ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+
+    def environment(name: str) -> Path:
+        venv.EnvBuilder(with_pip=True).create(tmp_path / name)
+        return tmp_path / name / "bin"
+
+    def run(*args: str | Path, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600
+        )
+
+    first = environment("first")
+    got = run(first / "pip", "install", "-q", f"git+file://{source}@{commit}")
+    assert got.returncode == 0, got.stderr[-2000:]
+    started = run(first / "mailer", "init", "news", "--name", "Field Notes")
+    assert started.returncode == 0, started.stderr
+    assert "GitHub cannot reach" in started.stderr  # said once, and what to do is in the file
+    pins = (tmp_path / "news" / "requirements.txt").read_text()
+    assert f"git+file://{source}@{commit}#egg=newsletter-as-code" in pins.splitlines()
+    second = environment("second")
+    got = run(second / "pip", "install", "-q", "-r", tmp_path / "news" / "requirements.txt")
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert run(second / "mailer", "--version").stdout == run(first / "mailer", "--version").stdout
+    record = json.loads(
+        next((second.parent / "lib").glob("python*/site-packages/newsletter_as_code-*"))
+        .joinpath("direct_url.json")
+        .read_text()
+    )
+    assert record["vcs_info"]["commit_id"] == commit  # the very commit, not a newer one
