@@ -193,6 +193,17 @@ def test_sync_end_to_end(folder, make_settings, buttondown, buttondown_env):
     assert len(buttondown.by_key("future")) == 1
 
 
+def test_a_long_sync_says_how_far_it_got(folder, make_settings, buttondown, buttondown_env):
+    soon = datetime.now(UTC) + timedelta(days=3)
+    for n in range(3):
+        issue_file(folder, f"issue-{n}", soon + timedelta(days=7 * n))
+    heard: list[tuple[int, int]] = []
+    s = make_settings()
+    provider = get_provider(s, buttondown_env, sleep=lambda _: None)
+    report = sync([folder], s, provider, progress=lambda done, total: heard.append((done, total)))
+    assert not report.failed and heard == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_dry_run_writes_nothing(folder, make_settings, buttondown, buttondown_env):
     issue_file(folder, "future", datetime.now(UTC) + timedelta(days=3))
     report = run_sync(folder, make_settings, buttondown_env, dry_run=True)

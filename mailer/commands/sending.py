@@ -46,12 +46,15 @@ def sync(
 
     settings = state.settings()
     provider = get_provider(settings)
+    from mailer.commands.state import progress_line
+
     report = run_sync(
         state.issues(paths),
         settings,
         provider,
         dry_run=dry_run,
         allow_errors=allow_errors,
+        progress=progress_line("written"),
     )
     if fmt == "json":
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))

@@ -58,17 +58,23 @@ class Outcome:
         return self.failed or bool(self.notes)
 
 
-def apply(steps: list[Step], provider: Provider) -> list[Outcome]:
-    """Carry out the writing steps; one issue's failure does not stop the others.
+def apply(
+    steps: list[Step], provider: Provider, progress: Callable[[int, int], None] | None = None
+) -> list[Outcome]:
+    """Carry out the writing steps; one issue's failure does not stop the others. `progress`
+    hears how many writes are done, of how many.
 
     A refused key (ProviderAuthError) stops the run: every other request would fail the same
     way."""
-    return _Run(provider).carry_out(steps)
+    return _Run(provider, progress).carry_out(steps)
 
 
 class _Run:
-    def __init__(self, provider: Provider) -> None:
+    def __init__(
+        self, provider: Provider, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         self.provider = provider
+        self.progress = progress
 
     def carry_out(self, steps: list[Step]) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -80,6 +86,8 @@ class _Run:
             group = [s for s in writes if s.action == action]
             for outcome, made in self._each(group, self._write):
                 outcomes.append(outcome)
+                if self.progress is not None:
+                    self.progress(len(outcomes), len(writes))
                 if made is not None:
                     created.append((outcome, made))
         if created:

@@ -9,6 +9,7 @@ report and fails (exit 1); the report is written either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,8 +143,9 @@ def sync(
     now: datetime | None = None,
     dry_run: bool = False,
     allow_errors: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SyncReport:
-    """Plan, then (unless a dry run) carry out the plan."""
+    """Plan, then (unless a dry run) carry out the plan; `progress` hears of each write."""
     now = now or datetime.now(UTC)
     loaded = load_for_sync(paths, settings, allow_errors=allow_errors)
     notes = [f"{provider.display_name} cannot {what}." for what in provider.cannot]
@@ -175,7 +177,7 @@ def sync(
                 report.broken.append((step.source or Path(step.key), exc))
                 steps.append(replace(step, action="none", reason=exc.message, attention=True))
         report.steps = steps
-        report.outcomes = apply(report.steps, provider)
+        report.outcomes = apply(report.steps, provider, progress)
     return report
 
 
