@@ -373,3 +373,30 @@ def replace_action(step, action):
     from dataclasses import replace
 
     return replace(step, action=action)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "said"),
+    [
+        ("https://api.mailer-test.invalid/v1", "the name api.mailer-test.invalid did not resolve"),
+        ("http://127.0.0.1:9/v1", "127.0.0.1 refused the connection"),
+    ],
+)
+def test_offline_sync_says_why_and_points_at_no_marked_line(folder, tmp_path, base_url, said):
+    issue_file(folder, "future", datetime.now(UTC) + timedelta(days=3))
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "sync", str(folder)],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MAILER_BUTTONDOWN_API_KEY": API_KEY,
+            "MAILER_BUTTONDOWN_BASE_URL": base_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert said in result.stdout
+    assert "Nothing was changed: the error above says why" in result.stdout
+    assert "lines marked" not in result.stdout

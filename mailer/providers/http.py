@@ -111,7 +111,7 @@ class HttpClient:
                     allow_redirects=False,
                 )
             except (_requests().ConnectionError, _requests().Timeout) as exc:
-                last = _describe(exc)
+                last = _describe(exc, self.url(path))
                 self.log.append(f"{method} {path} -> {last}")
                 if not retry:
                     raise self._unknown(method, path, last) from None
@@ -221,9 +221,27 @@ class HttpClient:
         )
 
 
-def _describe(exc: Exception) -> str:
+_UNRESOLVED = (
+    "NameResolutionError",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "No address associated with hostname",
+)
+
+
+def _describe(exc: Exception, url: str) -> str:
+    """What went wrong on the way, in words: a name that did not resolve (offline, or a wrong
+    address) reads differently from a server that refused or dropped the connection."""
     if isinstance(exc, _requests().Timeout):
         return "timed out"
+    said = repr(exc)
+    host = urlsplit(url).hostname or url
+    if any(words in said for words in _UNRESOLVED):
+        return f"the name {host} did not resolve (no network here, or a wrong address)"
+    if "Connection refused" in said or "ConnectionRefusedError" in said:
+        return f"{host} refused the connection"
     return "the connection failed or was dropped"
 
 

@@ -49,8 +49,13 @@ def format_report(report: SyncReport, settings: Settings, provider: str, dry_run
         lines.append("Held as drafts because `mailer check` finds errors:")
         lines.extend(f"  {finding}" for finding in report.held)
     lines.extend(f"Note: {note}" for note in report.notes)
-    if report.failed:
+    marked = any(step.attention for step in report.steps) or any(
+        outcome.failed or outcome.notes for outcome in report.outcomes
+    )
+    if report.failed and (marked or report.broken):
         lines.append("This run needs a person: see the lines marked ! or FAILED above.")
+    elif report.failed:
+        lines.append("Nothing was changed: the error above says why; run again once it is fixed.")
     return "\n".join(lines)
 
 
