@@ -8,13 +8,29 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from mailer.commands.state import State, progress_line
 from mailer.commands.writing import findings_note
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def output_folder(default: str, what: str) -> Callable[[FC], FC]:
+    """The -o/--output option: the folder `what` goes to (`default` beside newsletter.toml)."""
+    return click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help=f"Folder to write {what} to (default: {default}/ beside newsletter.toml).",
+    )
+
 
 FORMAT = click.option(
     "--format",
@@ -27,14 +43,8 @@ FORMAT = click.option(
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to write the outputs to (default: build/ beside newsletter.toml).",
-)
+@PATHS
+@output_folder("build", "the outputs")
 @click.option(
     "--fresh",
     is_flag=True,
@@ -122,14 +132,8 @@ def build(
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder to write the site to (default: site/ beside newsletter.toml).",
-)
+@PATHS
+@output_folder("site", "the site")
 @FORMAT
 @click.pass_obj
 def archive(state: State, paths: tuple[Path, ...], out_dir: Path | None, fmt: str) -> None:
