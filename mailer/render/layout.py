@@ -41,10 +41,11 @@ def preheader_padding(preheader: str) -> Markup:
 
 
 def layout_context(
-    issue: Issue, settings: Settings, highlighted: bool = False
+    issue: Issue, settings: Settings, highlighted: bool = False, tables: bool = False
 ) -> dict[str, object]:
-    """What the email templates see besides the body (`highlighted`: the body has coloured
-    code, whose dark-mode colours the stylesheet then adds)."""
+    """What the email templates see besides the body: `highlighted` and `tables` say the body
+    has coloured code or tables, whose rules the stylesheet then adds (an email without them
+    does not carry them)."""
     words = footer_words(issue.language)
     direction = direction_of(issue.language)
     return {
@@ -63,6 +64,7 @@ def layout_context(
         "words": words,
         "subscribed_text": words.subscribed.format(name=settings.name),
         "highlighted": highlighted,
+        "tables": tables,
     }
 
 

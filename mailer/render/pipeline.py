@@ -84,7 +84,7 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
     fragment = name_targets(fragment)  # unique ids; <a name> for Yahoo (anchors.py)
     tag = tagger(settings.utm, issue.slug)  # campaign tags, when set (campaign.py)
     fragment = tag_links(fragment, tag)
-    context = layout_context(issue, settings, body.highlighted)
+    context = layout_context(issue, settings, body.highlighted, "<table" in fragment)
     source = layout_source(settings, context)
     # the layout's shortcut where it gives the same bytes (layout_shapes.py), else the long way
     html = layout_shapes.email(issue, settings, context, source, fragment) or compile_email(
