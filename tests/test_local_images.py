@@ -258,3 +258,14 @@ def test_the_preview_shows_a_changed_picture(preview):
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_linked_issue_file_is_never_published_as_a_file(tmp_path):
+    """A link to a sibling issue names its page; even when that file cannot be read as an
+    issue (its own error is reported where it is loaded), its Markdown is not copied out."""
+    issues = newsletter(tmp_path)
+    (issues / "2026-11-20-broken.md").write_text("---\nslug: [unclosed\n---\nBody\n")
+    (issues / f"{LOCAL}.md").write_text("---\ntitle: T\n---\n[next](2026-11-20-broken.md)\n")
+    settings = load_settings(tmp_path / "newsletter.toml", env={})
+    rendered = process(issues / f"{LOCAL}.md", settings)
+    assert rendered.assets == ()

@@ -11,7 +11,7 @@ from mailer.checks.runner import Candidate
 from mailer.core.finding import Finding
 from mailer.core.urls import has_web_host, is_relative, is_web
 from mailer.issue.load import ISSUE_SUFFIXES
-from mailer.render.links import Resolver, body_base, image_size, sibling_issue
+from mailer.render.links import Resolver, body_base, sibling_issue
 
 
 def check_link_broken(s: Candidate) -> Iterator[Finding]:
@@ -227,11 +227,13 @@ def check_image_src(s: Candidate) -> Iterator[Finding]:
 
 
 def _local_image(s: Candidate, files: Resolver, src: str, line: int | None) -> Iterator[Finding]:
-    """A relative image must be a picture of the repository that mailer can publish."""
+    """A relative image must be a picture of the repository that mailer can publish. What the
+    rendering found (its assets, each read once) says which; the file is looked at again only
+    to tell a missing one from one that may not be published."""
     where = files.candidate(src)
     if where is None:
         return
-    found = files.file(src)
+    found = next((a for a in s.rendered.assets if a.source == where), None)
     if found is None and where.exists():
         yield s.finding(
             line,
@@ -255,12 +257,12 @@ def _local_image(s: Candidate, files: Resolver, src: str, line: int | None) -> I
             "error",
             f"image {src!r} is not there (no file {where}): correct the name, or add the file",
         )
-    elif image_size(found) is None:
+    elif found.size is None:
         yield s.finding(
             line,
             "image-src",
             "error",
-            f"image {src!r} is not a picture mailer can read ({found}): use PNG, JPEG, GIF or "
+            f"image {src!r} is not a picture mailer can read ({where}): use PNG, JPEG, GIF or "
             "WebP, which mail clients show",
         )
 

@@ -20,6 +20,7 @@ Quirks this module exists for, from Buttondown's API reference and OpenAPI spec:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
@@ -99,22 +100,22 @@ class ButtondownProvider(Provider):
         return template
 
     def list_emails(self) -> list[RemoteEmail]:
-        emails: list[RemoteEmail] = []
+        emails = [self._remote(item) for item in self._pages(excluded_fields="body")]
+        return [e for e in emails if e.status != "deleted"]
+
+    def _pages(self, **params: str) -> Iterator[dict[str, Any]]:
+        """Every email but deleted ones, all pages, oldest first (pages stay stable while others
+        are created); each page's `next` is an absolute address."""
         path: str | None = "/emails"
-        params: dict[str, Any] | None = {
-            "excluded_fields": "body",
-            "ordering": "creation_date",
-            "-status": "deleted",
-        }
+        query: dict[str, Any] | None = {"ordering": "creation_date", "-status": "deleted", **params}
         while path:
-            page = self.http.json_object("GET", path, params=params)
+            page = self.http.json_object("GET", path, params=query)
             results = page.get("results")
             if not isinstance(results, list):
                 raise self.malformed("a page of emails without results")
-            emails.extend(self._remote(item) for item in results)
+            yield from results
             following = page.get("next")
-            path, params = (following if isinstance(following, str) else None), None
-        return [e for e in emails if e.status != "deleted"]
+            path, query = (following if isinstance(following, str) else None), None
 
     def get(self, remote_id: str) -> RemoteEmail:
         return self._remote(self.http.json_object("GET", f"/emails/{remote_id}"))
@@ -162,31 +163,15 @@ class ButtondownProvider(Provider):
         )
 
     def export_emails(self) -> list[Exported]:
-        """Every email with its body (GET /emails, all pages), for `mailer import`."""
+        """Every email with its body, for `mailer import`."""
         exported: list[Exported] = []
-        path: str | None = "/emails"
-        params: dict[str, Any] | None = {"ordering": "creation_date", "-status": "deleted"}
-        while path:
-            page = self.http.json_object("GET", path, params=params)
-            results = page.get("results")
-            if not isinstance(results, list):
-                raise self.malformed("a page of emails without results")
-            for item in results:
-                remote = self._remote(item)
-                if remote.status == "deleted":
-                    continue
-                body, body_format = _body_of(str(item.get("body") or ""))
-                exported.append(
-                    Exported(
-                        remote,
-                        body,
-                        body_format,
-                        str(item.get("description") or ""),
-                        str(item.get("slug") or ""),
-                    )
-                )
-            following = page.get("next")
-            path, params = (following if isinstance(following, str) else None), None
+        for item in self._pages():
+            remote = self._remote(item)
+            if remote.status == "deleted":
+                continue
+            body, body_format = _body_of(str(item.get("body") or ""))
+            description, slug = str(item.get("description") or ""), str(item.get("slug") or "")
+            exported.append(Exported(remote, body, body_format, description, slug))
         return exported
 
     def adopt(self, remote: RemoteEmail, key: str, content_hash: str, source: str) -> None:

@@ -58,6 +58,7 @@ class Resolver:
         self.settings = settings
         self.folder = issue.path.parent
         self.root = settings.root if settings.root is not None else self.folder
+        self._real_root: Path | None = None  # resolved once, when a file is first looked for
         self.assets: dict[str, Asset] = {}  # by the address written into the email
         self.looked_at: set[Path] = set()
 
@@ -67,11 +68,12 @@ class Resolver:
         candidates = issue_candidates(self.folder, address)
         self.looked_at.update(candidates)
         target = next((c for c in candidates if c.is_file()), None)
-        if target is not None:
+        if target is not None:  # an issue: its page, never its Markdown published as a file
             slug = slug_of(target)
-            if slug is not None:
-                fragment = urlsplit(address).fragment
-                return self.settings.archive_url(slug) + (f"#{fragment}" if fragment else "")
+            if slug is None:  # unreadable: its own error is reported where it is loaded
+                return absolute_url(address, self.base)
+            fragment = urlsplit(address).fragment
+            return self.settings.archive_url(slug) + (f"#{fragment}" if fragment else "")
         source = self.file(address)
         resolved = absolute_url(address, self.base)
         if source is None or not resolved.startswith(self.site):
@@ -105,8 +107,10 @@ class Resolver:
         if any(part.startswith(".") and part not in (".", "..") for part in Path(path).parts):
             return None  # a hidden file or folder (.git/config, .env) is never published
         try:
+            if self._real_root is None:
+                self._real_root = self.root.resolve()
             real = candidate.resolve()
-            real.relative_to(self.root.resolve())
+            real.relative_to(self._real_root)
         except (OSError, ValueError, RuntimeError):
             return None  # outside the repository (../../etc/passwd), or a link loop
         return candidate if real.is_file() else None

@@ -113,7 +113,9 @@ def render_issue(issue: Issue, settings: Settings) -> Rendered:
 def _local_part(resolve: Resolver) -> str:
     """What the email takes from files beside the issue: each asset's address and size (a new
     picture of another size changes its width in the email); "" when there are none."""
-    return "".join(f"{a.address}\0{a.size}\0" for a in sorted(resolve.assets.values(), key=str))
+    return "".join(
+        f"{address}\0{resolve.assets[address].size}\0" for address in sorted(resolve.assets)
+    )
 
 
 def _tidy_text(text: str) -> str:

@@ -25,7 +25,7 @@ class TextPage:
 
     def __init__(self, base_url: str, width: int) -> None:
         self.base = base_for(base_url)
-        self.resolve: Callable[[str], str] | None = None  # links.resolver, when given
+        self.resolve: Callable[[str], str] | None = None  # links.Resolver, when given
         self.width = width
         self.lines: list[str] = []
         self.blank = False  # a blank line is due before the next block

@@ -29,10 +29,11 @@ from mailer.core.atomic import write_atomic
 from mailer.core.config import Settings
 from mailer.core.errors import IssueError, MailerError, ProviderError
 from mailer.issue.load import find_issues, slug_from_name, slug_of
+from mailer.issue.sanitize import REMOVED_WITH_CONTENT
 from mailer.providers.base import Exported, Provider
 
-# dropped with what they hold: no mail client plays or runs them (as the sanitizer drops them)
-_LEFT_OUT = ("script", "style", "iframe", "video", "audio", "object", "embed", "form", "svg")
+# dropped with what they hold, as the sanitizer drops them from every email
+_LEFT_OUT = sorted(REMOVED_WITH_CONTENT)
 _LEFT_OUT_TAG = re.compile(
     r"<("
     + "|".join(_LEFT_OUT)
